@@ -1,0 +1,39 @@
+"""The Ascend knowledge base: what each CUDA touchpoint becomes on torch_npu, per release.
+
+Generated facts come from the real torch_npu wheels (``python -m portcheck.knowledge.build``);
+curated ones from ``rules/knowledge/curated.toml``.  Import cost is tiny: data loads lazily.
+"""
+
+from __future__ import annotations
+
+from portcheck.knowledge.explain import explain
+from portcheck.knowledge.load import (
+    Knowledge,
+    UnknownTargetError,
+    default_target,
+    known_targets,
+    load_knowledge,
+)
+from portcheck.knowledge.model import (
+    ApiFact,
+    Category,
+    EnvVarFact,
+    PackageFact,
+    ShimFacts,
+    normalise_distribution,
+)
+
+__all__ = [
+    "ApiFact",
+    "Category",
+    "EnvVarFact",
+    "Knowledge",
+    "PackageFact",
+    "ShimFacts",
+    "UnknownTargetError",
+    "default_target",
+    "explain",
+    "known_targets",
+    "load_knowledge",
+    "normalise_distribution",
+]

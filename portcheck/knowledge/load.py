@@ -1,0 +1,260 @@
+"""Load the bundled knowledge base: one generated JSON per torch_npu release plus the
+hand-curated TOML, merged into a :class:`Knowledge` per target.
+
+Files are read lazily and cached, so importing this module costs nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from portcheck.knowledge.model import (
+    CATEGORIES,
+    ApiFact,
+    EnvVarFact,
+    PackageFact,
+    ShimFacts,
+    normalise_distribution,
+)
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on Python < 3.11 only
+    import tomli as tomllib
+
+CURATED = "curated.toml"
+_RELEASE_FILE = re.compile(r"^torch_npu-(?P<version>[0-9][0-9A-Za-z.]*)\.json$")
+
+
+class UnknownTargetError(ValueError):
+    """Raised for a target with no bundled knowledge; the message lists the known ones."""
+
+
+def source_data_dir() -> Path:
+    """``rules/knowledge`` in the source tree (where the generator writes)."""
+    return Path(__file__).resolve().parents[2] / "rules" / "knowledge"
+
+
+def data_dir() -> Any:
+    """The installed ``portcheck.rules/knowledge`` resource, or the source tree before install."""
+    try:
+        from importlib.resources import files
+
+        return files("portcheck.rules") / "knowledge"
+    except (ImportError, ModuleNotFoundError, TypeError):
+        return source_data_dir()
+
+
+def _version_key(version: str) -> tuple[int, ...]:
+    return tuple(int(n) for n in re.findall(r"\d+", version))
+
+
+@cache
+def _release_files() -> dict[str, str]:
+    found = {}
+    for entry in data_dir().iterdir():
+        match = _RELEASE_FILE.match(entry.name)
+        if match:
+            found[match["version"]] = entry.name
+    return found
+
+
+def known_targets() -> tuple[str, ...]:
+    """Bundled targets, oldest first, e.g. ``("torch_npu==2.1.0.post17", "torch_npu==2.14.0")``."""
+    return tuple(f"torch_npu=={v}" for v in sorted(_release_files(), key=_version_key))
+
+
+def default_target() -> str:
+    """The newest bundled release."""
+    return known_targets()[-1]
+
+
+def _version_of(target: str) -> str:
+    text = target.strip()
+    for prefix in ("torch_npu==", "torch-npu==", "torch_npu ", "torch-npu "):
+        if text.lower().startswith(prefix):
+            return text[len(prefix) :].strip()
+    return text
+
+
+@cache
+def _read_json(name: str) -> dict[str, Any]:
+    return json.loads((data_dir() / name).read_text(encoding="utf-8"))
+
+
+@cache
+def _curated() -> dict[str, Any]:
+    return tomllib.loads((data_dir() / CURATED).read_text(encoding="utf-8"))
+
+
+def curated_probes() -> tuple[str, ...]:
+    """torch_npu names that curated entries ``require``; the generator checks them per wheel."""
+    tables = _curated().get("api", []) + _curated().get("package", [])
+    return tuple(sorted({name for t in tables for name in t.get("requires", ())}))
+
+
+class Knowledge:
+    """Every fact for one torch_npu release (generated + curated)."""
+
+    def __init__(
+        self,
+        target: str,
+        version: str,
+        shim: ShimFacts,
+        apis: tuple[ApiFact, ...],
+        env_vars: tuple[EnvVarFact, ...],
+        packages: tuple[PackageFact, ...],
+    ) -> None:
+        self.target = target
+        self.version = version
+        self.shim = shim
+        self._apis = {f.api: f for f in apis}
+        self._env = {f.name: f for f in env_vars}
+        self._packages = {f.distribution: f for f in packages}
+
+    def api(self, qualified_name: str) -> ApiFact | None:
+        """Exact match, else the longest ``prefix`` fact that is a dotted prefix of the name."""
+        exact = self._apis.get(qualified_name)
+        if exact is not None:
+            return exact
+        parts = qualified_name.split(".")
+        for cut in range(len(parts) - 1, 0, -1):
+            fact = self._apis.get(".".join(parts[:cut]))
+            if fact is not None and fact.prefix:
+                return fact
+        return None
+
+    def env_var(self, name: str) -> EnvVarFact | None:
+        return self._env.get(name)
+
+    def package(self, distribution: str) -> PackageFact | None:
+        return self._packages.get(normalise_distribution(distribution))
+
+    def module_facts(self) -> tuple[ApiFact, ...]:
+        return tuple(self._apis[k] for k in sorted(self._apis))
+
+    def env_facts(self) -> tuple[EnvVarFact, ...]:
+        return tuple(self._env[k] for k in sorted(self._env))
+
+    def package_facts(self) -> tuple[PackageFact, ...]:
+        return tuple(self._packages[k] for k in sorted(self._packages))
+
+    def __repr__(self) -> str:
+        return f"Knowledge({self.target!r}, {len(self._apis)} apis)"
+
+
+def load_knowledge(target: str | None = None) -> Knowledge:
+    """The knowledge of ``target`` (``"torch_npu==2.14.0"`` or ``"2.14.0"``; None: newest)."""
+    return _load(_version_of(target) if target else _version_of(default_target()))
+
+
+@cache
+def _load(version: str) -> Knowledge:
+    files = _release_files()
+    if version not in files:
+        known = ", ".join(known_targets())
+        raise UnknownTargetError(f"unknown target 'torch_npu=={version}'; known targets: {known}")
+    document = _read_json(files[version])
+    symbols: dict[str, str] = document.get("symbols", {})
+    apis = [_api(raw) for raw in document["apis"]]
+    curated = _curated()
+    for raw in _for_release(curated.get("api", []), version):
+        fact = _curated_api(raw, symbols)
+        if fact is not None:
+            apis = [a for a in apis if a.api != fact.api] + [fact]
+    env = [_env(raw) for raw in _for_release(curated.get("env", []), version)]
+    packages = [
+        p
+        for raw in _for_release(curated.get("package", []), version)
+        if (p := _package(raw, symbols)) is not None
+    ]
+    return Knowledge(
+        document["target"], version, _shim(document.get("shim") or {}), tuple(apis),
+        tuple(env), tuple(packages),
+    )
+
+
+def _for_release(tables: list[dict[str, Any]], version: str) -> list[dict[str, Any]]:
+    return [t for t in tables if version in t.get("releases", [version])]
+
+
+def _required(raw: dict[str, Any], symbols: dict[str, str]) -> str | None:
+    """Evidence for a curated entry's ``requires`` in this release; None if one is missing."""
+    needed = raw.get("requires", [])
+    if any(n not in symbols for n in needed):
+        return None
+    return "; ".join([raw["evidence"], *(f"{symbols[n]} ({n})" for n in needed)])
+
+
+def _checked(category: str, verified: bool, what: str) -> str:
+    if category not in CATEGORIES:
+        raise ValueError(f"{what}: unknown category {category!r}")
+    if category == "auto" and not verified:
+        raise ValueError(f"{what}: an unverified fact cannot be 'auto'")
+    return category
+
+
+def _api(raw: dict[str, Any]) -> ApiFact:
+    return ApiFact(
+        api=raw["api"],
+        category=_checked(raw["category"], raw["verified"], raw["api"]),
+        replacement=raw.get("replacement"),
+        note=raw["note"],
+        evidence=raw["evidence"],
+        verified=bool(raw["verified"]),
+        prefix=bool(raw.get("prefix", False)),
+        shim=bool(raw.get("shim", False)),
+    )
+
+
+def _curated_api(raw: dict[str, Any], symbols: dict[str, str]) -> ApiFact | None:
+    evidence = _required(raw, symbols)
+    return None if evidence is None else _api({**raw, "evidence": evidence})
+
+
+def _env(raw: dict[str, Any]) -> EnvVarFact:
+    return EnvVarFact(
+        name=raw["name"],
+        category=_checked(raw["category"], raw["verified"], raw["name"]),
+        replacement=raw.get("replacement"),
+        note=raw["note"],
+        evidence=raw["evidence"],
+        verified=bool(raw["verified"]),
+    )
+
+
+def _package(raw: dict[str, Any], symbols: dict[str, str]) -> PackageFact | None:
+    evidence = _required(raw, symbols)
+    if evidence is None:
+        return None
+    name = normalise_distribution(raw["distribution"])
+    return PackageFact(
+        distribution=name,
+        modules=tuple(raw.get("modules", ())),
+        category=_checked(raw["category"], raw["verified"], name),
+        alternative=raw.get("alternative"),
+        note=raw["note"],
+        evidence=evidence,
+        verified=bool(raw["verified"]),
+    )
+
+
+def _shim(raw: dict[str, Any]) -> ShimFacts:
+    return ShimFacts(
+        evidence=raw.get("evidence", ""),
+        device_wrapped=tuple(raw.get("device_wrapped", ())),
+        device_kwargs=tuple(raw.get("device_kwargs", ())),
+        hccl_wrapped=tuple(raw.get("hccl_wrapped", ())),
+        aliases=tuple(sorted(raw.get("aliases", {}).items())),
+        patched_modules=tuple(sorted(raw.get("patched_modules", {}).items())),
+        jit_script_disabled=bool(raw.get("jit_script_disabled", False)),
+        triton_disabled=tuple(raw.get("triton_disabled", ())),
+        white_lists=tuple(
+            (k, tuple(v)) for k, v in sorted(raw.get("white_lists", {}).items())
+        ),
+    )
