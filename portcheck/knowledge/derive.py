@@ -112,6 +112,7 @@ class NpuIndex:
     def __init__(self, reader: WheelReader) -> None:
         self.reader = reader
         self._namespaces: dict[str, dict[str, str]] = {}
+        self._ops: frozenset[str] | None = None
 
     def namespace(self, module: str) -> dict[str, str]:
         if module not in self._namespaces:
@@ -161,8 +162,20 @@ class NpuIndex:
         return None
 
     def _documented_op(self, op: str) -> bool:
-        text = self.reader.text(OP_DOCS) or ""
-        return f'_add_torch_npu_docstr(\n    "{op}"' in text or f'_add_torch_npu_docstr("{op}"' in text
+        """True when ``_op_plugin_docs.py`` documents ``torch_npu.<op>``: the C++ ops carry
+        no Python definition, so their ``_add_torch_npu_docstr("op", ...)`` call is the proof."""
+        if self._ops is None:
+            tree = self.reader.module(OP_DOCS)
+            self._ops = frozenset(
+                node.args[0].value
+                for node in (ast.walk(tree) if tree else ())
+                if isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Name)
+                and node.func.id == "_add_torch_npu_docstr"
+                and node.args
+                and isinstance(node.args[0], ast.Constant)
+            )
+        return op in self._ops
 
     def _has_attribute(self, member: str, owner: str, attr: str) -> bool:
         """``owner.attr`` in ``member``: a class method/attribute or an attribute-dispatching
@@ -236,14 +249,19 @@ class _Classifier:
 
     def fact(self, cuda: CudaName) -> dict[str, object]:
         return (
-            self._override(cuda)
-            or self._nvtx(cuda)
-            or self._matched(cuda)
-            or self._fallback(cuda)
+            self._override(cuda) or self._nvtx(cuda) or self._matched(cuda) or self._fallback(cuda)
         )
 
-    def _make(self, cuda: CudaName, category: str, replacement: str | None, note: str,
-              evidence: str, prefix: bool = False, shim: bool = False) -> dict[str, object]:
+    def _make(
+        self,
+        cuda: CudaName,
+        category: str,
+        replacement: str | None,
+        note: str,
+        evidence: str,
+        prefix: bool = False,
+        shim: bool = False,
+    ) -> dict[str, object]:
         return {
             "api": cuda.api,
             "category": category,
@@ -282,7 +300,9 @@ class _Classifier:
             target = next((m for m in ("annotate", "mstx_range") if m in methods), None)
         if target is None:
             note = f"torch_npu.npu.mstx in this release has no {name}; use range_start/range_end."
-            return self._make(cuda, "blocker", None, note, f"{where} (methods: {', '.join(methods)})")
+            return self._make(
+                cuda, "blocker", None, note, f"{where} (methods: {', '.join(methods)})"
+            )
         note = f"Replace the NVTX call with torch_npu.npu.mstx.{target} (MSTX, Ascend's NVTX)."
         if target == "mstx_range":
             note = "Use the decorator torch_npu.npu.mstx.mstx_range (no context-manager form here)."
@@ -314,13 +334,16 @@ class _Classifier:
                 f"transfer_to_npu rebinds it to {alias}, so the behaviour changes "
                 f"(e.g. float64 becomes float32); use {replacement} only where that is acceptable."
             )
-            return self._make(cuda, "caution", replacement, note, f"{evidence}; {self._shim_ev()}",
-                              shim=True)
+            return self._make(
+                cuda, "caution", replacement, note, f"{evidence}; {self._shim_ev()}", shim=True
+            )
         if shim:
             note = f"Use {replacement}; transfer_to_npu also maps it at run time."
             evidence += f"; {self._shim_ev()}"
         else:
-            note = f"Use {replacement}; transfer_to_npu does not migrate this name, change the code."
+            note = (
+                f"Use {replacement}; transfer_to_npu does not migrate this name, change the code."
+            )
         return self._make(cuda, "auto", replacement, note, evidence, shim=shim)
 
     def _shim_ev(self) -> str:
@@ -329,19 +352,28 @@ class _Classifier:
     def _fallback(self, cuda: CudaName) -> dict[str, object]:
         where = f"{self.label}: no counterpart in {cuda.npu_module or 'torch_npu'}"
         if cuda.api.startswith("torch.backends.cuda.matmul."):
-            return self._make(cuda, "caution", None, CUBLAS_MATMUL_NOOP,
-                              f"{self.label}: torch_npu/npu/npu_config.py has no {cuda.api.rpartition('.')[2]}")
+            return self._make(
+                cuda,
+                "caution",
+                None,
+                CUBLAS_MATMUL_NOOP,
+                f"{self.label}: torch_npu/npu/npu_config.py has no {cuda.api.rpartition('.')[2]}",
+            )
         if cuda.api.startswith("torch.backends.cudnn"):
             note = "torch_npu does not use cuDNN; this cuDNN setting or query does nothing for NPU."
             return self._make(cuda, "caution", None, note, where, prefix=cuda.is_module)
         if cuda.api.startswith("torch.backends.cuda"):
-            note = "CUDA library setting with no torch_npu counterpart; guard it for CUDA or drop it."
+            note = (
+                "CUDA library setting with no torch_npu counterpart; guard it for CUDA or drop it."
+            )
             return self._make(cuda, "caution", None, note, where, prefix=cuda.is_module)
         note = "No torch_npu counterpart; this CUDA-only API needs a redesign or removal on Ascend."
         return self._make(cuda, "blocker", None, note, where, prefix=cuda.is_module)
 
 
-def _alias_facts(shim: dict[str, object] | None, label: str, known: set[str]) -> list[dict[str, object]]:
+def _alias_facts(
+    shim: dict[str, object] | None, label: str, known: set[str]
+) -> list[dict[str, object]]:
     """Shim aliases of CUDA-flavoured names not listed by torch (``torch.Tensor.cuda`` …)."""
     facts = []
     for target, value in dict((shim or {}).get("aliases", {})).items():  # type: ignore[arg-type]
@@ -349,16 +381,18 @@ def _alias_facts(shim: dict[str, object] | None, label: str, known: set[str]) ->
         private = any(p.startswith("_") for p in target.split("."))
         if target in known or private or not any(k in last for k in ("cuda", "nccl", "gpu")):
             continue
-        facts.append({
-            "api": target,
-            "category": "auto",
-            "replacement": value,
-            "note": f"Use {value}; transfer_to_npu also rebinds {target} to it at run time.",
-            "evidence": f"{label}: {SHIM_MEMBER} ({target} = {value})",
-            "verified": True,
-            "prefix": False,
-            "shim": True,
-        })
+        facts.append(
+            {
+                "api": target,
+                "category": "auto",
+                "replacement": value,
+                "note": f"Use {value}; transfer_to_npu also rebinds {target} to it at run time.",
+                "evidence": f"{label}: {SHIM_MEMBER} ({target} = {value})",
+                "verified": True,
+                "prefix": False,
+                "shim": True,
+            }
+        )
     return facts
 
 

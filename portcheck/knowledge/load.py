@@ -174,8 +174,12 @@ def _load(version: str) -> Knowledge:
         if (p := _package(raw, symbols)) is not None
     ]
     return Knowledge(
-        document["target"], version, _shim(document.get("shim") or {}), tuple(apis),
-        tuple(env), tuple(packages),
+        document["target"],
+        version,
+        _shim(document.get("shim") or {}),
+        tuple(apis),
+        tuple(env),
+        tuple(packages),
     )
 
 
@@ -254,7 +258,5 @@ def _shim(raw: dict[str, Any]) -> ShimFacts:
         patched_modules=tuple(sorted(raw.get("patched_modules", {}).items())),
         jit_script_disabled=bool(raw.get("jit_script_disabled", False)),
         triton_disabled=tuple(raw.get("triton_disabled", ())),
-        white_lists=tuple(
-            (k, tuple(v)) for k, v in sorted(raw.get("white_lists", {}).items())
-        ),
+        white_lists=tuple((k, tuple(v)) for k, v in sorted(raw.get("white_lists", {}).items())),
     )

@@ -79,7 +79,7 @@ class ShimFacts:
         return qualified_name in self.device_wrapped
 
     def alias(self, qualified_name: str) -> str | None:
-        """What the shim binds ``qualified_name`` to, e.g. ``torch.Tensor.cuda`` → ``torch.Tensor.npu``."""
+        """What the shim binds a name to (``torch.Tensor.cuda`` → ``torch.Tensor.npu``)."""
         return dict(self.aliases).get(qualified_name)
 
     @property

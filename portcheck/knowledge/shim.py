@@ -142,7 +142,7 @@ def _device_wrapper_calls(tree: ast.Module, lists: dict[str, list[str]]) -> set[
 
 
 def _patched_modules(tree: ast.Module) -> dict[str, str]:
-    """``{"torch.cuda": "torch_npu.npu", ...}`` from the ``[dest, module]`` pairs in ``_patch_cuda``.
+    """``{"torch.cuda": "torch_npu.npu", ...}`` from the ``[dest, module]`` pairs in _patch_cuda.
 
     For each pair, ``_apply_patches`` copies the names of ``module.__all__`` onto ``dest``.
     """

@@ -38,10 +38,7 @@ class WheelReader:
         """The decoded text of ``member``, or None when it is absent."""
         if not self.has(member):
             return None
-        if self._zip is not None:
-            raw = self._zip.read(member)
-        else:
-            raw = (self.path / member).read_bytes()
+        raw = self._zip.read(member) if self._zip else (self.path / member).read_bytes()
         return raw.decode("utf-8", errors="replace")
 
     def module(self, member: str) -> ast.Module | None:
@@ -134,7 +131,13 @@ def literal_all(tree: ast.Module) -> tuple[str, ...] | None:
     """The module's ``__all__`` when it is a literal list/tuple of strings (also ``+=``)."""
     names: list[str] | None = None
     for node in tree.body:
-        if isinstance(node, ast.Assign) and _targets_name(node.targets, "__all__") or isinstance(node, ast.AnnAssign) and _is_name(node.target, "__all__") and node.value:
+        if (
+            isinstance(node, ast.Assign)
+            and _targets_name(node.targets, "__all__")
+            or isinstance(node, ast.AnnAssign)
+            and _is_name(node.target, "__all__")
+            and node.value
+        ):
             names = list(_string_list(node.value))
         elif isinstance(node, ast.AugAssign) and _is_name(node.target, "__all__"):
             names = (names or []) + list(_string_list(node.value))
@@ -234,7 +237,9 @@ def string_list_assignment(tree: ast.Module, name: str) -> tuple[str, ...] | Non
 
 def _string_list(node: ast.AST) -> list[str]:
     if isinstance(node, (ast.List, ast.Tuple)):
-        return [e.value for e in node.elts if isinstance(e, ast.Constant) and isinstance(e.value, str)]
+        return [
+            e.value for e in node.elts if isinstance(e, ast.Constant) and isinstance(e.value, str)
+        ]
     return []
 
 
