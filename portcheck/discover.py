@@ -1,0 +1,183 @@
+"""Listing the files of a run.
+
+The walk never follows a symlink into a directory it has already seen (so symlink
+loops end), skips what is never project code (VCS data, virtual environments, build
+output, caches), and turns every file it cannot reach into a diagnostic instead of an
+exception. Files named explicitly on the command line are always checked.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from portcheck.model import Diagnostic
+
+PYTHON_SUFFIXES = (".py", ".pyi")
+NATIVE_SUFFIXES = (".cu", ".cuh")
+NOTEBOOK_SUFFIX = ".ipynb"
+MANIFEST_NAMES = frozenset({"pyproject.toml", "setup.cfg"})
+MANIFEST_PATTERN = re.compile(
+    r"(requirements[\w.-]*\.(txt|in)|constraints[\w.-]*\.txt|environment[\w.-]*\.ya?ml)$"
+)
+DEFAULT_EXCLUDES = (
+    ".git",
+    ".hg",
+    ".svn",
+    ".bzr",
+    ".venv",
+    "venv",
+    ".tox",
+    ".nox",
+    "__pycache__",
+    ".mypy_cache",
+    ".pytest_cache",
+    ".ruff_cache",
+    ".portcheck_cache",
+    "node_modules",
+    "build",
+    "dist",
+    "site-packages",
+    "*.egg-info",
+    ".ipynb_checkpoints",
+)
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """A file to check: where it is on disk, how reports name it, and how to read it."""
+
+    path: Path
+    display: str
+    kind: str  # "python", "notebook" or "text"
+
+
+def file_kind(name: str) -> str | None:
+    if name.endswith(PYTHON_SUFFIXES):
+        return "python"
+    if name.endswith(NOTEBOOK_SUFFIX):
+        return "notebook"
+    if name.endswith(NATIVE_SUFFIXES) or name in MANIFEST_NAMES:
+        return "text"
+    if MANIFEST_PATTERN.match(name):
+        return "text"
+    return None
+
+
+def display_path(path: Path, root: Path) -> str:
+    """Relative to the run root and ``/``-separated, as the JSON contract wants."""
+    absolute = Path(os.path.abspath(path))
+    try:
+        return absolute.relative_to(root).as_posix()
+    except ValueError:
+        return absolute.as_posix()
+
+
+def is_excluded(relative: str, patterns: Sequence[str]) -> bool:
+    """gitignore-like: a pattern matches any path component, or the whole relative path."""
+    parts = relative.split("/")
+    for pattern in patterns:
+        pattern = pattern.rstrip("/")
+        if "/" in pattern:
+            if fnmatch.fnmatch(relative, pattern) or fnmatch.fnmatch(relative, pattern + "/*"):
+                return True
+        elif any(fnmatch.fnmatch(part, pattern) for part in parts):
+            return True
+    return False
+
+
+def discover(
+    paths: Iterable[Path], root: Path, excludes: Sequence[str] = ()
+) -> tuple[list[SourceFile], list[Diagnostic]]:
+    patterns = (*DEFAULT_EXCLUDES, *excludes)
+    files: dict[str, SourceFile] = {}
+    diagnostics: list[Diagnostic] = []
+    for path in paths:
+        display = display_path(path, root)
+        if path.is_symlink() and not path.exists():
+            diagnostics.append(_broken_link(path, display))
+        elif path.is_dir():
+            _walk(path, root, patterns, files, diagnostics, seen=set())
+        elif path.exists():
+            kind = file_kind(path.name) or "python"
+            files.setdefault(display, SourceFile(path, display, kind))
+        else:
+            diagnostics.append(
+                Diagnostic(display, "path-not-found", f"{display}: no such file or directory")
+            )
+    return [files[key] for key in sorted(files)], sorted(diagnostics, key=Diagnostic.sort_key)
+
+
+def _walk(
+    directory: Path,
+    root: Path,
+    patterns: Sequence[str],
+    files: dict[str, SourceFile],
+    diagnostics: list[Diagnostic],
+    seen: set[tuple[int, int]],
+) -> None:
+    try:
+        status = directory.stat()
+    except OSError as error:
+        display = display_path(directory, root)
+        diagnostics.append(_unreachable(display, error))
+        return
+    identity = (status.st_dev, status.st_ino)
+    if identity in seen:
+        display = display_path(directory, root)
+        diagnostics.append(
+            Diagnostic(
+                display,
+                "symlink-loop",
+                f"{display}: symlink leads back to a directory already visited; not followed",
+                severity="warning",
+            )
+        )
+        return
+    seen.add(identity)
+    try:
+        entries = sorted(os.scandir(directory), key=lambda entry: entry.name)
+    except OSError as error:
+        diagnostics.append(_unreachable(display_path(directory, root), error))
+        return
+    for entry in entries:
+        entry_path = Path(entry.path)
+        display = display_path(entry_path, root)
+        if is_excluded(display, patterns) or is_excluded(entry.name, patterns):
+            continue
+        try:
+            is_dir = entry.is_dir()
+            is_file = entry.is_file()
+        except OSError as error:
+            diagnostics.append(_unreachable(display, error))
+            continue
+        if is_dir:
+            if (entry_path / "pyvenv.cfg").exists():
+                continue
+            _walk(entry_path, root, patterns, files, diagnostics, seen)
+            continue
+        kind = file_kind(entry.name)
+        if kind is None:
+            continue
+        if entry.is_symlink() and not is_file:
+            diagnostics.append(_broken_link(entry_path, display))
+            continue
+        files.setdefault(display, SourceFile(entry_path, display, kind))
+
+
+def _broken_link(path: Path, display: str) -> Diagnostic:
+    try:
+        path.stat()
+        reason = "cannot be followed"
+    except OSError as error:
+        reason = "is a symlink loop" if error.errno == 40 else "is a broken symlink"
+    code = "symlink-loop" if "loop" in reason else "broken-symlink"
+    return Diagnostic(display, code, f"{display}: {reason}; skipped", severity="warning")
+
+
+def _unreachable(display: str, error: OSError) -> Diagnostic:
+    return Diagnostic(display, "read-error", f"{display}: {error.strerror or error}")

@@ -1,0 +1,192 @@
+"""Running the rules over files: prefilter → parse → resolve → rules, one file at a time.
+
+Each file is analysed in isolation and every failure is caught at the file boundary
+and turned into a diagnostic, so a run always finishes and always reports what it
+could not read. Results come back in path order whatever the number of workers.
+"""
+
+from __future__ import annotations
+
+import os
+import traceback
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+
+import libcst as cst
+from libcst.metadata import MetadataWrapper
+
+from portcheck.discover import SourceFile
+from portcheck.knowledge import Knowledge, load_knowledge
+from portcheck.model import Diagnostic, Finding
+from portcheck.prefilter import Prefilter
+from portcheck.registry import RuleClass
+from portcheck.rule import Fix, Rule, RuleContext, TextRule
+from portcheck.source import DEFAULT_MAX_BYTES, SourceText, read_source
+
+IN_PROCESS_LIMIT = 64
+"""Below this many files a pool's start-up costs more than it saves (pre-commit runs)."""
+
+
+@dataclass
+class FileResult:
+    """What one file produced; ``fixes`` is only filled when fixes were asked for."""
+
+    path: str
+    findings: list[Finding] = field(default_factory=list)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    fixes: list[tuple[Finding, Fix | None]] = field(default_factory=list)
+    parsed: bool = False
+    module: cst.Module | None = None
+
+
+@dataclass(frozen=True)
+class Analyzer:
+    """The rules and the knowledge of one run; picklable so workers can rebuild it."""
+
+    target: str
+    rule_ids: tuple[str, ...]
+    use_prefilter: bool = True
+    max_bytes: int = DEFAULT_MAX_BYTES
+
+    def rules(self) -> tuple[RuleClass, ...]:
+        from portcheck.registry import all_rules
+
+        wanted = set(self.rule_ids)
+        return tuple(rule for rule in all_rules() if rule.id in wanted)
+
+    def knowledge(self) -> Knowledge:
+        return load_knowledge(self.target)
+
+    def analyze_file(self, source_file: SourceFile, keep_fixes: bool = False) -> FileResult:
+        source = read_source(source_file.path, source_file.display, self.max_bytes)
+        if isinstance(source, Diagnostic):
+            return FileResult(source_file.display, diagnostics=[source])
+        return self.analyze_text(source_file, source, keep_fixes)
+
+    def analyze_text(
+        self, source_file: SourceFile, source: SourceText, keep_fixes: bool = False
+    ) -> FileResult:
+        result = FileResult(source_file.display)
+        try:
+            if source_file.kind == "text":
+                result.findings = self._check_text(source_file.display, source.text)
+            elif source_file.kind == "python":
+                self._check_python(source_file.display, source, result, keep_fixes)
+            else:
+                result.diagnostics.append(
+                    Diagnostic(
+                        source_file.display,
+                        "unsupported-file",
+                        f"{source_file.display}: {source_file.kind} files are not checked yet",
+                        severity="info",
+                    )
+                )
+        except RecursionError:
+            result.diagnostics.append(
+                Diagnostic(
+                    source_file.display,
+                    "too-deeply-nested",
+                    f"{source_file.display}: expressions nested too deeply to analyse; skipped",
+                )
+            )
+        except Exception:  # a bug in a rule must cost one file, not the run: report it
+            last = traceback.format_exc().strip().splitlines()[-1]
+            result.diagnostics.append(
+                Diagnostic(
+                    source_file.display,
+                    "internal-error",
+                    f"{source_file.display}: portcheck failed on this file ({last}); "
+                    "please report it",
+                )
+            )
+        result.findings.sort(key=Finding.sort_key)
+        return result
+
+    def _check_text(self, display: str, text: str) -> list[Finding]:
+        filename = display.rsplit("/", 1)[-1]
+        findings: list[Finding] = []
+        for rule in self.rules():
+            if issubclass(rule, TextRule) and rule().applies_to(filename):
+                findings.extend(rule().check(display, text, self.knowledge()))
+        return findings
+
+    def _python_rules(self) -> list[type[Rule]]:
+        return [rule for rule in self.rules() if issubclass(rule, Rule)]
+
+    def prefilter(self) -> Prefilter:
+        if not self.use_prefilter:
+            return Prefilter(None)
+        words: list[str] = []
+        for rule in self._python_rules():
+            triggers = rule.triggers(self.knowledge())
+            if triggers is None:
+                return Prefilter(None)
+            words.extend(triggers)
+        return Prefilter(words)
+
+    def _check_python(
+        self, display: str, source: SourceText, result: FileResult, keep_fixes: bool
+    ) -> None:
+        rules = self._python_rules()
+        if not rules or not _cached_prefilter(self).may_match(source.raw):
+            return
+        try:
+            module = cst.parse_module(source.text)
+        except cst.ParserSyntaxError as error:
+            result.diagnostics.append(
+                Diagnostic(
+                    display,
+                    "parse-error",
+                    f"{display}:{error.raw_line}:{error.raw_column + 1}: syntax error "
+                    f"({error.message.splitlines()[0]}); is this Python 3?",
+                    line=error.raw_line,
+                    column=error.raw_column + 1,
+                )
+            )
+            return
+        result.parsed = True
+        context = RuleContext(path=display, module=module, knowledge=self.knowledge())
+        wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+        wrapper.visit_batched([rule(context) for rule in rules])
+        result.findings = [finding for finding, _ in context.findings]
+        if keep_fixes:
+            result.fixes = list(context.findings)
+            result.fixes.sort(key=lambda pair: pair[0].sort_key())
+            result.module = module
+
+
+_PREFILTERS: dict[Analyzer, Prefilter] = {}
+
+
+def _cached_prefilter(analyzer: Analyzer) -> Prefilter:
+    if analyzer not in _PREFILTERS:
+        _PREFILTERS[analyzer] = analyzer.prefilter()
+    return _PREFILTERS[analyzer]
+
+
+def _analyze_in_worker(analyzer: Analyzer, source_file: SourceFile) -> FileResult:
+    return analyzer.analyze_file(source_file)
+
+
+def default_jobs() -> int:
+    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1)
+
+
+def analyze_files(
+    analyzer: Analyzer, files: Sequence[SourceFile], jobs: int | None = None
+) -> list[FileResult]:
+    """Analyse every file; in worker processes when there are enough files to pay for them."""
+    jobs = jobs or default_jobs()
+    if jobs <= 1 or len(files) < IN_PROCESS_LIMIT:
+        return [analyzer.analyze_file(source_file) for source_file in files]
+    chunksize = max(1, min(32, len(files) // (jobs * 8)))
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        return list(
+            pool.map(
+                _analyze_in_worker,
+                [analyzer] * len(files),
+                files,
+                chunksize=chunksize,
+            )
+        )

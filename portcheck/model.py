@@ -1,0 +1,77 @@
+"""The records that flow through the pipeline: findings and per-file diagnostics.
+
+They are plain frozen dataclasses so that every later stage (filter, score, report,
+cache, merge) can be a pure function of them, and so that a JSON report can be read
+back into the same objects.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+Category = Literal["auto", "rewrite", "blocker", "caution"]
+CATEGORIES: tuple[Category, ...] = ("auto", "rewrite", "blocker", "caution")
+
+Severity = Literal["error", "warning", "info"]
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One CUDA touchpoint, located and classified by its Ascend path.
+
+    Field names are the JSON contract of DESIGN.md: never rename or drop one.
+    """
+
+    path: str
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    rule: str
+    api: str
+    category: Category
+    message: str
+    suggestion: str | None
+    fixable: bool
+    evidence: str
+    source: str = ""
+    extra: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+
+    def sort_key(self) -> tuple[str, int, int, str, str]:
+        return (self.path, self.line, self.column, self.rule, self.api)
+
+    def to_json(self) -> dict[str, Any]:
+        record = asdict(self)
+        record.update(record.pop("extra"))
+        return record
+
+    @classmethod
+    def from_json(cls, record: dict[str, Any]) -> Finding:
+        known = {name for name in cls.__dataclass_fields__ if name != "extra"}
+        kwargs = {key: value for key, value in record.items() if key in known}
+        extra = {key: value for key, value in record.items() if key not in known}
+        return cls(**kwargs, extra=extra)
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    """A file portcheck could not (fully) analyse; the run goes on without it."""
+
+    path: str
+    code: str
+    message: str
+    severity: Severity = "error"
+    line: int | None = None
+    column: int | None = None
+
+    def sort_key(self) -> tuple[str, str]:
+        return (self.path, self.code)
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, record: dict[str, Any]) -> Diagnostic:
+        known = set(cls.__dataclass_fields__)
+        return cls(**{key: value for key, value in record.items() if key in known})

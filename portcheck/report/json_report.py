@@ -1,0 +1,36 @@
+"""The JSON report: the contract of DESIGN.md, stable for other tools and CI scripts."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from portcheck.run import Report
+
+
+def to_document(report: Report) -> dict[str, Any]:
+    return {
+        "version": report.version,
+        "target": report.target,
+        "score": report.score.per_api,
+        "scores": {
+            "per_api": report.score.per_api,
+            "per_occurrence": report.score.per_occurrence,
+            "gate": "per_api",
+        },
+        "summary": {
+            "findings": len(report.findings),
+            "by_category": report.counts(),
+            "fixable": report.fixable,
+            "files_checked": report.files_checked,
+            "files_parsed": report.files_parsed,
+            "diagnostics": len(report.diagnostics),
+            **report.extra_summary,
+        },
+        "findings": [finding.to_json() for finding in report.findings],
+        "diagnostics": [diagnostic.to_json() for diagnostic in report.diagnostics],
+    }
+
+
+def render(report: Report) -> str:
+    return json.dumps(to_document(report), indent=2, sort_keys=False) + "\n"

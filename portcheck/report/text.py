@@ -1,0 +1,39 @@
+"""The ruff-style text report: one line per finding, its suggestion under it, a summary."""
+
+from __future__ import annotations
+
+from portcheck.run import Report
+
+
+def render(report: Report, *, show_suggestions: bool = True) -> str:
+    lines: list[str] = []
+    for finding in report.findings:
+        lines.append(
+            f"{finding.path}:{finding.line}:{finding.column}: {finding.rule} "
+            f"[{finding.category}] {finding.message}"
+        )
+        if show_suggestions and finding.suggestion:
+            lines.append(f"  help: {finding.suggestion}")
+    for diagnostic in report.diagnostics:
+        lines.append(f"{diagnostic.severity}: [{diagnostic.code}] {diagnostic.message}")
+    lines.append(summary(report))
+    return "\n".join(lines) + "\n"
+
+
+def summary(report: Report) -> str:
+    counts = report.counts()
+    total = len(report.findings)
+    by_category = ", ".join(f"{counts[name]} {name}" for name in counts)
+    noun = "finding" if total == 1 else "findings"
+    text = f"Found {total} {noun} ({by_category}) in {report.files_checked} files"
+    if report.fixable:
+        text += f"; {report.fixable} fixable with --fix"
+    for label, value in report.extra_summary.items():
+        text += f"; {value} {label}"
+    problems = sum(1 for d in report.diagnostics if d.severity != "info")
+    if problems:
+        text += f"; {problems} files could not be analysed"
+    return (
+        f"{text}.\nReadiness score: {report.score.per_api}/100 "
+        f"(per API; {report.score.per_occurrence}/100 per occurrence) for {report.target}"
+    )

@@ -1,0 +1,197 @@
+"""The rule plugin API: one rule is one class in one file.
+
+A Python rule is a libcst visitor; the engine runs every enabled rule over a module
+in one batched pass, so a rule only writes the ``visit_*`` methods it needs. A rule
+never touches the file system: it sees the parsed module, resolved names and the
+knowledge base through its :class:`RuleContext`, and calls :meth:`Rule.report`.
+
+Each rule carries its own ``VALID`` and ``INVALID`` examples; the test suite turns
+them into test cases, so a new rule needs no test registration.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, ClassVar
+
+import libcst as cst
+from libcst.metadata import (
+    ParentNodeProvider,
+    PositionProvider,
+    QualifiedName,
+    QualifiedNameProvider,
+    QualifiedNameSource,
+    ScopeProvider,
+)
+
+from portcheck.model import Category, Finding
+
+if TYPE_CHECKING:
+    from portcheck.knowledge import Knowledge
+
+
+@dataclass(frozen=True)
+class Valid:
+    """Code the rule must leave alone."""
+
+    code: str
+
+
+@dataclass(frozen=True)
+class Invalid:
+    """Code the rule must flag; ``api`` is the expected ``api`` of the first finding.
+
+    ``expected_fix`` is the whole file after ``--fix`` (``--unsafe-fixes`` when
+    ``unsafe`` is set); None means the finding has no fix of that tier.
+    """
+
+    code: str
+    api: str | None = None
+    category: Category | None = None
+    count: int | None = None
+    expected_fix: str | None = None
+    unsafe: bool = False
+
+
+@dataclass(frozen=True)
+class Edit:
+    """Replace one node of the module with another (libcst keeps every other byte)."""
+
+    original: cst.CSTNode
+    replacement: cst.CSTNode
+
+
+@dataclass(frozen=True)
+class Fix:
+    """The edits that resolve a finding; shared edits (an import) are applied once."""
+
+    edits: tuple[Edit, ...]
+    unsafe: bool = False
+    needs_torch_npu_import: bool = False
+
+
+@dataclass
+class RuleContext:
+    """What a rule may know about the file it is looking at."""
+
+    path: str
+    module: cst.Module
+    knowledge: Knowledge
+    findings: list[tuple[Finding, Fix | None]] = field(default_factory=list)
+
+
+class Rule(cst.BatchableCSTVisitor):
+    """Base class of every Python-source rule."""
+
+    id: ClassVar[str]
+    name: ClassVar[str]
+    summary: ClassVar[str]
+    category: ClassVar[Category]
+    fixable: ClassVar[bool] = False
+    VALID: ClassVar[Sequence[Valid]] = ()
+    INVALID: ClassVar[Sequence[Invalid]] = ()
+    TRIGGERS: ClassVar[tuple[str, ...] | None] = None
+    """Words (case-insensitive) without which the rule cannot match; None: no prefilter."""
+
+    METADATA_DEPENDENCIES = (
+        PositionProvider,
+        QualifiedNameProvider,
+        ParentNodeProvider,
+        ScopeProvider,
+    )
+
+    def __init__(self, context: RuleContext) -> None:
+        super().__init__()
+        self.context = context
+
+    @classmethod
+    def triggers(cls, knowledge: Knowledge) -> tuple[str, ...] | None:
+        return cls.TRIGGERS
+
+    @property
+    def knowledge(self) -> Knowledge:
+        return self.context.knowledge
+
+    def qualified_names(self, node: cst.CSTNode) -> set[str]:
+        """Fully qualified names of ``node`` that come from absolute imports.
+
+        Local names and relative imports are dropped: a project's own ``cuda_utils``
+        module or ``cuda`` variable is never a CUDA API.
+        """
+        names: set[QualifiedName] = self.get_metadata(QualifiedNameProvider, node, set())
+        return {
+            name.name
+            for name in names
+            if name.source is QualifiedNameSource.IMPORT and not name.name.startswith(".")
+        }
+
+    def parent(self, node: cst.CSTNode) -> cst.CSTNode | None:
+        return self.get_metadata(ParentNodeProvider, node, None)
+
+    def report(
+        self,
+        node: cst.CSTNode,
+        *,
+        api: str,
+        message: str,
+        category: Category | None = None,
+        suggestion: str | None = None,
+        evidence: str = "",
+        fix: Fix | None = None,
+    ) -> None:
+        position = self.get_metadata(PositionProvider, node)
+        finding = Finding(
+            path=self.context.path,
+            line=position.start.line,
+            column=position.start.column + 1,
+            end_line=position.end.line,
+            end_column=position.end.column + 1,
+            rule=self.id,
+            api=api,
+            category=category or self.category,
+            message=message,
+            suggestion=suggestion,
+            fixable=fix is not None and not fix.unsafe,
+            evidence=evidence,
+            source=_normalised_source(self.context.module, node),
+            extra={"unsafe_fix": True} if fix is not None and fix.unsafe else {},
+        )
+        self.context.findings.append((finding, fix))
+
+
+def _normalised_source(module: cst.Module, node: cst.CSTNode) -> str:
+    """The node's code with whitespace collapsed: stable when code moves or is re-indented."""
+    return " ".join(module.code_for_node(node).split())[:200]
+
+
+@dataclass(frozen=True)
+class TextExample:
+    """A non-Python example: a file name (it selects the rule) and its content."""
+
+    filename: str
+    content: str
+    api: str | None = None
+    count: int | None = None
+
+
+class TextRule:
+    """Base class of rules over files that are not Python: manifests, native sources.
+
+    Such files are small and their findings are line based, so the rule gets the
+    decoded text and returns findings; it still never touches the file system.
+    """
+
+    id: ClassVar[str]
+    name: ClassVar[str]
+    summary: ClassVar[str]
+    category: ClassVar[Category]
+    fixable: ClassVar[bool] = False
+    VALID: ClassVar[Sequence[TextExample]] = ()
+    INVALID: ClassVar[Sequence[TextExample]] = ()
+
+    def applies_to(self, filename: str) -> bool:
+        raise NotImplementedError
+
+    def check(self, path: str, text: str, knowledge: Knowledge) -> list[Finding]:
+        raise NotImplementedError

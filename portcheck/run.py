@@ -1,0 +1,66 @@
+"""One ``portcheck check`` run from paths to a :class:`Report`, with no output side effects."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from portcheck import __version__
+from portcheck.discover import discover
+from portcheck.engine import Analyzer, FileResult, analyze_files
+from portcheck.model import CATEGORIES, Diagnostic, Finding
+from portcheck.score import Score, score
+
+
+@dataclass(frozen=True)
+class Report:
+    """Everything a formatter needs; ``findings`` are the ones the user asked to see."""
+
+    target: str
+    findings: tuple[Finding, ...]
+    diagnostics: tuple[Diagnostic, ...]
+    files_checked: int
+    files_parsed: int = 0
+    extra_summary: dict[str, int] = field(default_factory=dict)
+    version: str = __version__
+
+    @property
+    def score(self) -> Score:
+        return score(self.findings)
+
+    def counts(self) -> dict[str, int]:
+        counted = Counter(finding.category for finding in self.findings)
+        return {category: counted.get(category, 0) for category in CATEGORIES}
+
+    @property
+    def fixable(self) -> int:
+        return sum(1 for finding in self.findings if finding.fixable)
+
+
+def collect(
+    analyzer: Analyzer,
+    paths: Sequence[Path],
+    root: Path,
+    excludes: Sequence[str] = (),
+    jobs: int | None = None,
+) -> tuple[list[FileResult], list[Diagnostic]]:
+    files, diagnostics = discover(paths, root, excludes)
+    return analyze_files(analyzer, files, jobs), diagnostics
+
+
+def build_report(
+    target: str, results: Sequence[FileResult], discovery_diagnostics: Sequence[Diagnostic]
+) -> Report:
+    findings = [finding for result in results for finding in result.findings]
+    diagnostics = [*discovery_diagnostics]
+    for result in results:
+        diagnostics.extend(result.diagnostics)
+    return Report(
+        target=target,
+        findings=tuple(sorted(findings, key=Finding.sort_key)),
+        diagnostics=tuple(sorted(diagnostics, key=Diagnostic.sort_key)),
+        files_checked=len(results),
+        files_parsed=sum(1 for result in results if result.parsed),
+    )

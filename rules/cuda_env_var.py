@@ -1,0 +1,109 @@
+"""PC005: CUDA environment variables read or written through ``os.environ``/``os.getenv``.
+
+``CUDA_VISIBLE_DEVICES`` and friends are ignored by the Ascend runtime, so a script
+that pins devices with them silently uses every NPU. The knowledge base names the
+Ascend variable where one exists.
+"""
+
+from __future__ import annotations
+
+import re
+
+import libcst as cst
+
+from portcheck import resolve
+from portcheck.rule import Edit, Fix, Invalid, Rule, Valid
+
+CUDA_ENV_PATTERN = re.compile(r"(CUDA|CUDNN|CUBLAS|NCCL|NVIDIA|PYTORCH_CUDA)_[A-Z0-9_]+")
+ENV_FUNCTIONS = frozenset(
+    {
+        "os.getenv",
+        "os.putenv",
+        "os.unsetenv",
+        "os.environ.get",
+        "os.environ.setdefault",
+        "os.environ.pop",
+        "os.environ.__contains__",
+    }
+)
+
+
+class CudaEnvVar(Rule):
+    id = "PC005"
+    name = "cuda-env-var"
+    summary = "CUDA environment variable read or written (CUDA_VISIBLE_DEVICES, ...)"
+    category = "rewrite"
+    fixable = True
+    TRIGGERS = ("cuda_", "cudnn_", "cublas_", "nccl_", "nvidia_")
+
+    VALID = (
+        Valid('import os\nhome = os.environ["MY_APP_HOME"]\n'),
+        Valid('import os\nos.environ.get("ASCEND_RT_VISIBLE_DEVICES")\n'),
+        Valid('HELP = "set CUDA_VISIBLE_DEVICES to pick GPUs"\n'),
+    )
+    INVALID = (
+        Invalid(
+            'import os\nos.environ["CUDA_VISIBLE_DEVICES"] = "0,1"\n',
+            api="CUDA_VISIBLE_DEVICES",
+            expected_fix='import os\nos.environ["ASCEND_RT_VISIBLE_DEVICES"] = "0,1"\n',
+        ),
+        Invalid('import os\nblocking = os.getenv("CUDA_LAUNCH_BLOCKING")\n'),
+        Invalid('import os\nif "CUDA_HOME" in os.environ:\n    pass\n'),
+        Invalid('from os import environ\nenviron.setdefault("CUDA_DEVICE_ORDER", "PCI_BUS_ID")\n'),
+    )
+
+    def visit_SimpleString(self, node: cst.SimpleString) -> None:
+        name = resolve.string_value(node)
+        if name is None or not CUDA_ENV_PATTERN.fullmatch(name):
+            return
+        if not self._is_environment_access(node):
+            return
+        fact = self.knowledge.env_var(name)
+        if fact is None:
+            self.report(
+                node,
+                api=name,
+                message=f"CUDA environment variable `{name}` has no effect on Ascend",
+                suggestion="Find the Ascend (CANN) counterpart, or drop it on NPU.",
+            )
+            return
+        fix = None
+        if fact.replacement and fact.category == "auto":
+            new_value = node.value.replace(name, fact.replacement)
+            fix = Fix(edits=(Edit(node, node.with_changes(value=new_value)),))
+        message = f"CUDA environment variable `{name}`"
+        if fact.replacement:
+            message += f"; on Ascend it is `{fact.replacement}`"
+        self.report(
+            node,
+            api=name,
+            category=fact.category,  # type: ignore[arg-type]
+            message=message,
+            suggestion=fact.note or None,
+            evidence=fact.evidence,
+            fix=fix,
+        )
+
+    def _is_environment_access(self, node: cst.SimpleString) -> bool:
+        parent = self.parent(node)
+        if isinstance(parent, cst.Index):
+            subscript = self.parent(self.parent(parent) or parent)
+            return isinstance(subscript, cst.Subscript) and self._is_environ(subscript.value)
+        if isinstance(parent, cst.Arg):
+            call = self.parent(parent)
+            return isinstance(call, cst.Call) and bool(
+                self.qualified_names(call.func) & ENV_FUNCTIONS
+            )
+        if isinstance(parent, cst.Comparison):
+            return any(self._is_environ(target.comparator) for target in parent.comparisons)
+        if isinstance(parent, cst.DictElement):
+            dictionary = self.parent(parent)
+            arg = self.parent(dictionary) if dictionary is not None else None
+            call = self.parent(arg) if isinstance(arg, cst.Arg) else None
+            return isinstance(call, cst.Call) and "os.environ.update" in self.qualified_names(
+                call.func
+            )
+        return False
+
+    def _is_environ(self, node: cst.CSTNode) -> bool:
+        return "os.environ" in self.qualified_names(node)

@@ -1,0 +1,120 @@
+"""PC008: imports and call sites of CUDA-only libraries.
+
+flash_attn, xformers, apex, bitsandbytes, triton, cupy, pycuda, numba.cuda, tensorrt,
+pynvml, nvidia.dali and cuda-python ship CUDA binaries. Which library a name belongs
+to, its category and its Ascend alternative come from the knowledge base (curated
+entries, each with its source). Triton kernels are reported once per ``@triton.jit``
+kernel rather than once per ``tl.*`` call inside them.
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+from libcst.helpers import get_full_name_for_node
+
+from portcheck.knowledge import ApiFact, Knowledge
+from portcheck.rule import Invalid, Rule, Valid
+
+CALLS_NOT_REPORTED = ("triton",)
+"""Libraries whose individual calls are noise: their decorators and imports say it all."""
+
+
+class CudaOnlyLibrary(Rule):
+    id = "PC008"
+    name = "cuda-only-library"
+    summary = "Import or call of a CUDA-only library (flash_attn, apex, triton, cupy, ...)"
+    category = "rewrite"
+
+    VALID = (
+        Valid("import numpy as np\nnp.zeros(3)\n"),
+        Valid("import numba\n\n@numba.njit\ndef f(x):\n    return x\n"),
+        Valid("from . import cuda\ncuda.helper()\n"),
+        Valid("import torch.nn.functional as F\ny = F.scaled_dot_product_attention(q, k, v)\n"),
+    )
+    INVALID = (
+        Invalid("from flash_attn import flash_attn_func\n", api="flash_attn.flash_attn_func"),
+        Invalid(
+            "from flash_attn import flash_attn_func\nout = flash_attn_func(q, k, v)\n",
+            count=2,
+        ),
+        Invalid("import xformers.ops as xops\ny = xops.memory_efficient_attention(q, k, v)\n"),
+        Invalid("import cupy as cp\n", api="cupy", category="blocker"),
+        Invalid("from numba import cuda\n", api="numba.cuda"),
+        Invalid(
+            "import triton\nimport triton.language as tl\n\n@triton.jit\ndef k(x):\n"
+            "    tl.load(x)\n",
+            count=3,
+        ),
+    )
+
+    @classmethod
+    def triggers(cls, knowledge: Knowledge) -> tuple[str, ...]:
+        return tuple(
+            sorted(
+                {
+                    fact.api.split(".")[0]
+                    for fact in knowledge.module_facts()
+                    if not fact.api.startswith("torch.")
+                }
+            )
+        )
+
+    def visit_Import(self, node: cst.Import) -> None:
+        for alias in node.names:
+            self._report_name(alias, get_full_name_for_node(alias.name), "import")
+
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
+        if node.relative or node.module is None or isinstance(node.names, cst.ImportStar):
+            if not node.relative and node.module is not None:
+                self._report_name(node, get_full_name_for_node(node.module), "import")
+            return
+        module = get_full_name_for_node(node.module)
+        for alias in node.names:
+            self._report_name(alias, f"{module}.{get_full_name_for_node(alias.name)}", "import")
+
+    def visit_Call(self, node: cst.Call) -> None:
+        if self._is_decorator(node):
+            return
+        for name in sorted(self.qualified_names(node.func)):
+            if self._report_name(node.func, name, "call"):
+                return
+
+    def visit_Decorator(self, node: cst.Decorator) -> None:
+        target = node.decorator.func if isinstance(node.decorator, cst.Call) else node.decorator
+        for name in sorted(self.qualified_names(target)):
+            if self._report_name(target, name, "decorator"):
+                return
+
+    def _is_decorator(self, node: cst.Call) -> bool:
+        return isinstance(self.parent(node), cst.Decorator)
+
+    def _report_name(self, node: cst.CSTNode, name: str | None, how: str) -> bool:
+        fact = self._library_fact(name)
+        if name is None or fact is None:
+            return False
+        if how == "call" and fact.api.split(".")[0] in CALLS_NOT_REPORTED:
+            return False
+        self.report(
+            node,
+            api=name,
+            category=fact.category,  # type: ignore[arg-type]
+            message=_message(fact, name, how),
+            suggestion=fact.note or None,
+            evidence=fact.evidence,
+        )
+        return True
+
+    def _library_fact(self, name: str | None) -> ApiFact | None:
+        if not name or name.startswith("torch."):
+            return None
+        fact = self.knowledge.api(name)
+        return fact if fact is not None and fact.category != "auto" else None
+
+
+def _message(fact: ApiFact, name: str, how: str) -> str:
+    library = fact.api
+    verb = {"import": "Import of", "call": "Call to", "decorator": "Kernel decorated with"}[how]
+    text = f"{verb} `{name}` from the CUDA-only library `{library}`"
+    if fact.replacement:
+        text += f"; Ascend alternative: `{fact.replacement}`"
+    return text

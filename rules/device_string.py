@@ -1,0 +1,119 @@
+"""PC003: CUDA device strings wherever they act as a device.
+
+A literal is a device when its whole text is ``cuda``/``cuda:N`` or a device template
+(``f"cuda:{rank}"``, ``"cuda:%d" % rank``, ``"cuda:{}".format(i)``); strings that merely
+contain the word (``"--cuda"``, messages, docstrings) never match. The fix is safe only
+where the string certainly acts as a device: a device argument, a ``.to()`` target, a
+comparison with ``.type``/``.device``, or a variable that flows into one of those.
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+from libcst.metadata import ScopeProvider
+
+from portcheck import resolve
+from portcheck.rule import Edit, Fix, Invalid, Rule, Valid
+
+EVIDENCE = (
+    "torch_npu wheel: torch_npu/contrib/transfer_to_npu.py rewrites 'cuda' device strings "
+    "to 'npu' in the device arguments of wrapped torch functions"
+)
+SUGGESTION = 'Use the `npu` device type (`"npu"`, `"npu:0"`) after `import torch_npu`.'
+
+
+class DeviceString(Rule):
+    id = "PC003"
+    name = "cuda-device-string"
+    summary = 'CUDA device string ("cuda", "cuda:0", f"cuda:{rank}", ...)'
+    category = "auto"
+    fixable = True
+    TRIGGERS = ("cuda",)
+
+    VALID = (
+        Valid('parser.add_argument("--cuda", action="store_true")\n'),
+        Valid('print("running on cuda")\n'),
+        Valid('def f():\n    """Runs on cuda."""\n'),
+        Valid('import logging\nlogging.info("cuda")\n'),
+        Valid('x = x.to("npu:0")\n'),
+        Valid('msg = f"moved to cuda in {t:.2f}s"\n'),
+        Valid('import torch\nd = torch.device("cpu")\n'),
+    )
+    INVALID = (
+        Invalid(
+            'import torch\nx = x.to("cuda")\n',
+            api="cuda",
+            expected_fix='import torch\nimport torch_npu\nx = x.to("npu")\n',
+        ),
+        Invalid(
+            'import torch\nd = torch.device("cuda", 1)\n',
+            expected_fix='import torch\nimport torch_npu\nd = torch.device("npu", 1)\n',
+        ),
+        Invalid(
+            'import torch\ndevice = f"cuda:{rank}"\n',
+            expected_fix='import torch\nimport torch_npu\ndevice = f"npu:{rank}"\n',
+        ),
+        Invalid(
+            'import torch\nx = t.to("cuda:%d" % rank)\n',
+            expected_fix='import torch\nimport torch_npu\nx = t.to("npu:%d" % rank)\n',
+        ),
+        Invalid(
+            'import torch\nx = t.to("cuda:{}".format(rank))\n',
+            expected_fix='import torch\nimport torch_npu\nx = t.to("npu:{}".format(rank))\n',
+        ),
+        Invalid(
+            'import torch\nDEV = "cuda"\nx = t.to(DEV)\n',
+            expected_fix='import torch\nimport torch_npu\nDEV = "npu"\nx = t.to(DEV)\n',
+        ),
+        Invalid(
+            'import torch\nwith torch.autocast("cuda"):\n    pass\n',
+            expected_fix='import torch\nimport torch_npu\nwith torch.autocast("npu"):\n    pass\n',
+        ),
+        Invalid('BACKENDS = ["cpu", "cuda"]\n', count=1, expected_fix=None),
+        Invalid(
+            'BACKENDS = ["cpu", "cuda"]\n',
+            count=1,
+            unsafe=True,
+            expected_fix='import torch_npu\nBACKENDS = ["cpu", "npu"]\n',
+        ),
+    )
+
+    def visit_SimpleString(self, node: cst.SimpleString) -> None:
+        text = resolve.string_value(node)
+        if text is None or not resolve.is_cuda_device_text(text):
+            return
+        if resolve.is_docstring(node, self.parent):
+            return
+        replacement = node.with_changes(value=node.value.replace("cuda", "npu", 1))
+        self._report(node, node.value, replacement)
+
+    def visit_FormattedString(self, node: cst.FormattedString) -> None:
+        head = resolve.cuda_fstring_head(node)
+        if head is None:
+            return
+        new_head = head.with_changes(value=head.value.replace("cuda", "npu", 1))
+        replacement = node.with_changes(parts=(new_head, *node.parts[1:]))
+        self._report(node, self.context.module.code_for_node(node), replacement)
+
+    def _report(self, node: cst.BaseExpression, text: str, replacement: cst.CSTNode) -> None:
+        if resolve.is_in_message(node, self.parent, self.qualified_names):
+            return
+        root = resolve.device_expression_root(node, self.parent)
+        certain = resolve.is_device_position(
+            root, self.parent, self.qualified_names, self._scope_of
+        )
+        self.report(
+            node,
+            api="cuda",
+            message=f"CUDA device string {text}",
+            suggestion=SUGGESTION,
+            evidence=EVIDENCE,
+            fix=Fix(
+                edits=(Edit(node, replacement),),
+                unsafe=not certain,
+                needs_torch_npu_import=True,
+            ),
+        )
+
+    def _scope_of(self, node: cst.CSTNode) -> object:
+        return self.get_metadata(ScopeProvider, node, None)

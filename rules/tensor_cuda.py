@@ -1,0 +1,86 @@
+"""PC002: ``.cuda()`` on tensors and modules, and ``.is_cuda`` checks.
+
+These are method calls on objects whose type a static tool cannot know, so the rule
+goes by the method name; a call that resolves to an imported name (``torch.cuda``
+itself, a library's ``cuda`` function) is left to the rules that know those names.
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from portcheck import resolve
+from portcheck.rule import Edit, Fix, Invalid, Rule, Valid
+
+EVIDENCE = (
+    "torch_npu wheel: torch_npu/contrib/transfer_to_npu.py aliases torch.Tensor.cuda to "
+    "torch.Tensor.npu, torch.nn.Module.cuda to torch.nn.Module.npu and "
+    "torch.Tensor.is_cuda to torch.Tensor.is_npu"
+)
+
+
+class TensorCuda(Rule):
+    id = "PC002"
+    name = "tensor-cuda"
+    summary = "Tensor or module `.cuda()` call, or an `.is_cuda` check"
+    category = "auto"
+    fixable = True
+    TRIGGERS = ("cuda",)
+
+    VALID = (
+        Valid("x = x.npu()\n"),
+        Valid("use_cuda = args.cuda\n"),
+        Valid("import torch\ntorch.cuda.synchronize()\n"),
+        Valid("x = model.cuda_graph_enabled\n"),
+    )
+    INVALID = (
+        Invalid(
+            "import torch\nx = torch.ones(2).cuda()\n",
+            api="torch.Tensor.cuda",
+            expected_fix="import torch\nimport torch_npu\nx = torch.ones(2).npu()\n",
+        ),
+        Invalid(
+            "import torch\nx = x.cuda(0, non_blocking=True)\n",
+            api="torch.Tensor.cuda",
+            expected_fix="import torch\nimport torch_npu\nx = x.npu(0, non_blocking=True)\n",
+        ),
+        Invalid(
+            "import torch\nif x.is_cuda:\n    pass\n",
+            api="torch.Tensor.is_cuda",
+            expected_fix="import torch\nimport torch_npu\nif x.is_npu:\n    pass\n",
+        ),
+    )
+
+    def visit_Call(self, node: cst.Call) -> None:
+        func = node.func
+        if not isinstance(func, cst.Attribute) or func.attr.value != "cuda":
+            return
+        if resolve.is_dotted_name(func) and self.qualified_names(func):
+            return
+        self.report(
+            func,
+            api="torch.Tensor.cuda",
+            message="`.cuda()` moves to a CUDA device; on Ascend use `.npu()`",
+            suggestion="Replace `.cuda(...)` with `.npu(...)` (same arguments).",
+            evidence=EVIDENCE,
+            fix=_rename_attribute(func, "npu"),
+        )
+
+    def visit_Attribute(self, node: cst.Attribute) -> None:
+        if node.attr.value != "is_cuda":
+            return
+        if resolve.is_dotted_name(node) and self.qualified_names(node):
+            return
+        self.report(
+            node,
+            api="torch.Tensor.is_cuda",
+            message="`.is_cuda` is False for every NPU tensor; use `.is_npu`",
+            suggestion="Replace `.is_cuda` with `.is_npu`.",
+            evidence=EVIDENCE,
+            fix=_rename_attribute(node, "is_npu"),
+        )
+
+
+def _rename_attribute(node: cst.Attribute, new_name: str) -> Fix:
+    renamed = node.with_changes(attr=node.attr.with_changes(value=new_name))
+    return Fix(edits=(Edit(node, renamed),), needs_torch_npu_import=True)

@@ -1,0 +1,39 @@
+"""Shared helpers: every test drives the real CLI on real files."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner, Result
+
+from portcheck.cli import main
+
+REPO = Path(__file__).resolve().parents[1]
+FIXTURES = REPO / "fixtures"
+
+
+def run_cli(*args: str, cwd: Path | None = None, stdin: str | None = None) -> Result:
+    """Run ``portcheck ARGS`` in-process from ``cwd`` (the run root)."""
+    runner = CliRunner()
+    with pytest.MonkeyPatch.context() as patch:
+        if cwd is not None:
+            patch.chdir(cwd)
+        return runner.invoke(main, list(args), input=stdin, catch_exceptions=False)
+
+
+def check_json(*args: str, cwd: Path | None = None) -> tuple[int, dict[str, Any]]:
+    result = run_cli("check", "--format", "json", *args, cwd=cwd)
+    return result.exit_code, json.loads(result.stdout)
+
+
+def write(root: Path, relative: str, content: str | bytes) -> Path:
+    path = root / relative
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        path.write_text(content, encoding="utf-8")
+    return path

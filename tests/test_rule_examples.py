@@ -1,0 +1,57 @@
+"""Every rule's own VALID/INVALID examples, collected automatically: a new rule needs no
+test registration. Each example is written to a real file and checked through the CLI."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import check_json, write
+
+from portcheck.registry import builtin_rules
+from portcheck.rule import Rule, TextRule
+
+
+def _examples(kind: str) -> list[pytest.param]:
+    params = []
+    for rule in builtin_rules():
+        for index, example in enumerate(getattr(rule, kind)):
+            params.append(pytest.param(rule, example, id=f"{rule.id}-{rule.name}-{index}"))
+    return params
+
+
+def _filename(rule: type, example: object) -> str:
+    return example.filename if issubclass(rule, TextRule) else "example.py"  # type: ignore[attr-defined]
+
+
+def _content(rule: type, example: object) -> str:
+    return example.content if issubclass(rule, TextRule) else example.code  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(("rule", "example"), _examples("VALID"))
+def test_valid_example_has_no_finding(tmp_path: Path, rule: type, example: object) -> None:
+    write(tmp_path, _filename(rule, example), _content(rule, example))
+    _, report = check_json("--select", rule.id, ".", cwd=tmp_path)
+    assert report["findings"] == []
+    assert report["diagnostics"] == []
+
+
+@pytest.mark.parametrize(("rule", "example"), _examples("INVALID"))
+def test_invalid_example_is_flagged(tmp_path: Path, rule: type, example: object) -> None:
+    write(tmp_path, _filename(rule, example), _content(rule, example))
+    code, report = check_json("--select", rule.id, ".", cwd=tmp_path)
+    findings = report["findings"]
+    assert code == 1
+    assert findings, "expected a finding"
+    assert {finding["rule"] for finding in findings} == {rule.id}
+    if example.api is not None:  # type: ignore[attr-defined]
+        assert findings[0]["api"] == example.api  # type: ignore[attr-defined]
+    if example.count is not None:  # type: ignore[attr-defined]
+        assert len(findings) == example.count  # type: ignore[attr-defined]
+    if issubclass(rule, Rule) and example.category is not None:  # type: ignore[attr-defined]
+        assert findings[0]["category"] == example.category  # type: ignore[attr-defined]
+
+
+def test_every_rule_has_examples_of_both_kinds() -> None:
+    for rule in builtin_rules():
+        assert rule.VALID and rule.INVALID, rule.id
