@@ -1,0 +1,100 @@
+"""The committed knowledge base and the loader API."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import pytest
+
+from portcheck.knowledge import (
+    UnknownTargetError,
+    default_target,
+    explain,
+    known_targets,
+    load_knowledge,
+)
+from portcheck.knowledge.derive import dumps
+from portcheck.knowledge.load import source_data_dir
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+DATA = source_data_dir()
+
+
+def test_targets_sorted_by_version_and_default_is_newest():
+    assert known_targets() == ("torch_npu==2.1.0.post17", "torch_npu==2.14.0")
+    assert default_target() == "torch_npu==2.14.0"
+
+
+@pytest.mark.parametrize("target", ["torch_npu==2.14.0", "2.1.0.post17"])
+def test_every_fact_has_evidence_and_no_unverified_auto(target):
+    knowledge = load_knowledge(target)
+    facts = [*knowledge.module_facts(), *knowledge.env_facts(), *knowledge.package_facts()]
+    assert len(facts) > 250
+    for fact in facts:
+        assert fact.evidence.strip()
+        assert fact.category in ("auto", "rewrite", "blocker", "caution")
+        assert fact.verified or fact.category != "auto"
+
+
+def test_curated_entries_carry_evidence_and_verified():
+    curated = tomllib.loads((DATA / "curated.toml").read_text(encoding="utf-8"))
+    for table in curated["api"] + curated["env"] + curated["package"]:
+        assert table["evidence"].strip() and isinstance(table["verified"], bool)
+        assert table["verified"] or table["category"] != "auto"
+
+
+def test_committed_json_is_canonical():
+    for path in sorted(DATA.glob("torch_npu-*.json")):
+        text = path.read_text(encoding="utf-8")
+        assert dumps(json.loads(text)) == text
+
+
+@pytest.mark.parametrize("target", known_targets())
+def test_synchronize_is_auto_everywhere(target):
+    fact = load_knowledge(target).api("torch.cuda.synchronize")
+    assert fact is not None
+    assert (fact.category, fact.replacement, fact.shim) == ("auto", "torch.npu.synchronize", True)
+
+
+def test_release_differences():
+    new, old = load_knowledge("2.14.0"), load_knowledge("2.1.0.post17")
+    for name in ("torch.cuda.ExternalStream", "torch.cuda.nvtx.range_push"):
+        assert new.api(name).category != old.api(name).category  # type: ignore[union-attr]
+    assert new.api("torch.cuda.nvtx.range_push").replacement == "torch_npu.npu.mstx.range_push"
+
+
+def test_lookups():
+    knowledge = load_knowledge()
+    assert knowledge.api("torch.cuda.CUDAGraph").replacement == "torch.npu.NPUGraph"
+    assert knowledge.api("torch.cuda.amp.autocast").replacement == "torch.npu.amp.autocast"
+    assert knowledge.api("torch.Tensor.cuda").replacement == "torch.Tensor.npu"
+    assert knowledge.api("flash_attn.flash_attn_func").api == "flash_attn"  # prefix fact
+    assert knowledge.api("torch.cuda.tunable.enable").category == "blocker"
+    assert knowledge.api("torch.cuda.not_a_name") is None
+    assert knowledge.api("flash_attn_extra") is None
+    assert knowledge.env_var("CUDA_VISIBLE_DEVICES").replacement == "ASCEND_RT_VISIBLE_DEVICES"
+    assert knowledge.package("Flash_Attn").distribution == "flash-attn"
+    assert knowledge.shim.wraps_device("torch.cuda.set_device")
+    assert knowledge.shim.alias("torch.Tensor.cuda") == "torch.Tensor.npu"
+    assert knowledge.shim.jit_script_disabled and knowledge.shim.double_downcast
+
+
+def test_unknown_target_lists_known_ones():
+    with pytest.raises(UnknownTargetError) as error:
+        load_knowledge("torch_npu==0.0.1")
+    assert all(t in str(error.value) for t in known_targets())
+
+
+def test_explain_shows_per_release_differences():
+    text = explain("torch.cuda.nvtx.range_push")
+    assert text is not None
+    assert "torch_npu==2.14.0:" in text and "torch_npu==2.1.0.post17:" in text
+    same = explain("torch.cuda.synchronize")
+    assert same is not None and "torch_npu==2.1.0.post17, torch_npu==2.14.0:" in same
+    assert explain("CUDA_LAUNCH_BLOCKING") is not None
+    assert explain("no.such.name") is None
