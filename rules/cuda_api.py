@@ -14,7 +14,13 @@ from portcheck import resolve
 from portcheck.knowledge import ApiFact
 from portcheck.rule import Edit, Fix, Invalid, Rule, Valid
 
-CUDA_NAMESPACES = ("torch.cuda", "torch.backends.cuda", "torch.backends.cudnn")
+CUDA_NAMESPACES = (
+    "torch.cuda",
+    "torch.backends.cuda",
+    "torch.backends.cudnn",
+    "torch.profiler.ProfilerActivity.CUDA",
+    "torch.autograd.profiler.ProfilerActivity.CUDA",
+)
 FIXABLE_CATEGORIES = ("auto", "caution")
 
 
