@@ -45,9 +45,10 @@ def data_dir() -> Any:
     try:
         from importlib.resources import files
 
-        return files("portcheck.rules") / "knowledge"
-    except (ImportError, ModuleNotFoundError, TypeError):
+        installed = files("portcheck.rules") / "knowledge"
+    except (ImportError, TypeError):
         return source_data_dir()
+    return installed if installed.is_dir() else source_data_dir()
 
 
 def _version_key(version: str) -> tuple[int, ...]:

@@ -131,16 +131,10 @@ def literal_all(tree: ast.Module) -> tuple[str, ...] | None:
     """The module's ``__all__`` when it is a literal list/tuple of strings (also ``+=``)."""
     names: list[str] | None = None
     for node in tree.body:
-        if (
-            isinstance(node, ast.Assign)
-            and _targets_name(node.targets, "__all__")
-            or isinstance(node, ast.AnnAssign)
-            and _is_name(node.target, "__all__")
-            and node.value
-        ):
-            names = list(_string_list(node.value))
-        elif isinstance(node, ast.AugAssign) and _is_name(node.target, "__all__"):
-            names = (names or []) + list(_string_list(node.value))
+        if isinstance(node, ast.AugAssign) and _is_name(node.target, "__all__"):
+            names = (names or []) + _string_list(node.value)
+        elif _binds_all(node):
+            names = _string_list(node.value)  # type: ignore[attr-defined]
     return None if names is None else tuple(names)
 
 
@@ -233,6 +227,13 @@ def string_list_assignment(tree: ast.Module, name: str) -> tuple[str, ...] | Non
         if isinstance(node, ast.Assign) and _targets_name(node.targets, name):
             return tuple(_string_list(node.value))
     return None
+
+
+def _binds_all(node: ast.stmt) -> bool:
+    """``__all__ = [...]`` or ``__all__: list[str] = [...]``."""
+    if isinstance(node, ast.Assign):
+        return _targets_name(node.targets, "__all__")
+    return isinstance(node, ast.AnnAssign) and _is_name(node.target, "__all__") and bool(node.value)
 
 
 def _string_list(node: ast.AST) -> list[str]:
