@@ -153,7 +153,10 @@ def _walk(
             is_dir = entry.is_dir()
             is_file = entry.is_file()
         except OSError as error:
-            diagnostics.append(_unreachable(display, error))
+            link = entry.is_symlink()
+            diagnostics.append(
+                _broken_link(entry_path, display) if link else _unreachable(display, error)
+            )
             continue
         if is_dir:
             if (entry_path / "pyvenv.cfg").exists():

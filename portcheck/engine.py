@@ -22,7 +22,13 @@ from portcheck.model import Diagnostic, Finding
 from portcheck.prefilter import Prefilter
 from portcheck.registry import RuleClass
 from portcheck.rule import Fix, Rule, RuleContext, TextRule
-from portcheck.source import DEFAULT_MAX_BYTES, SourceText, read_source
+from portcheck.source import (
+    DEFAULT_MAX_BYTES,
+    MAX_BRACKET_DEPTH,
+    SourceText,
+    bracket_depth_exceeds,
+    read_source,
+)
 
 IN_PROCESS_LIMIT = 64
 """Below this many files a pool's start-up costs more than it saves (pre-commit runs)."""
@@ -130,6 +136,16 @@ class Analyzer:
     ) -> None:
         rules = self._python_rules()
         if not rules or not _cached_prefilter(self).may_match(source.raw):
+            return
+        if bracket_depth_exceeds(source.text):
+            result.diagnostics.append(
+                Diagnostic(
+                    display,
+                    "too-deeply-nested",
+                    f"{display}: brackets nested more than {MAX_BRACKET_DEPTH} deep, which "
+                    "Python itself rejects; skipped",
+                )
+            )
             return
         try:
             module = cst.parse_module(source.text)

@@ -8,6 +8,7 @@ skipped, so one bad file never stops a run.
 from __future__ import annotations
 
 import io
+import re
 import tokenize
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +16,10 @@ from pathlib import Path
 from portcheck.model import Diagnostic
 
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024
+MAX_BRACKET_DEPTH = 200
+"""CPython rejects deeper nesting ("too many nested parentheses"); libcst's native parser
+crashes the whole process on a few thousand levels, so such files never reach it."""
+NOT_BRACKETS = re.compile(r"[^\[\](){}]+")
 
 
 @dataclass(frozen=True)
@@ -64,3 +69,14 @@ def decode_source(raw: bytes, display: str) -> SourceText | Diagnostic:
             "re-encode the file",
         )
     return SourceText(text=text.lstrip("\ufeff"), raw=raw, encoding=encoding)
+
+
+def bracket_depth_exceeds(text: str, limit: int = MAX_BRACKET_DEPTH) -> bool:
+    """Whether brackets nest deeper than ``limit`` (brackets inside strings count too:
+    that can only over-estimate, and no real source comes near the limit)."""
+    depth = 0
+    for char in NOT_BRACKETS.sub("", text):
+        depth = depth + 1 if char in "([{" else max(depth - 1, 0)
+        if depth > limit:
+            return True
+    return False
