@@ -85,13 +85,14 @@ class NcclBackend(Rule):
         if not names:
             return
         api = min(names)
+        fact = self.knowledge.api(api)
         self.report(
             node,
             api=api,
+            category=fact.category if fact else "rewrite",  # type: ignore[arg-type]
             message=f"`{api}` refers to NCCL; Ascend's collective library is HCCL",
-            suggestion='Use the HCCL backend (`"hccl"`); `torch.distributed.is_hccl_available` '
-            "exists once torch_npu is imported.",
-            evidence=EVIDENCE,
+            suggestion=(fact.note if fact else None) or 'Use the HCCL backend ("hccl").',
+            evidence=fact.evidence if fact else EVIDENCE,
         )
 
     def _is_backend_argument(self, node: cst.SimpleString) -> bool:

@@ -1,0 +1,82 @@
+"""PC011: torch features that run on Ascend with different behaviour or coverage.
+
+float64 and complex compute, channels_last and TorchScript are not CUDA APIs, but a
+port trips over them: float64 is only partly supported on NPU (``transfer_to_npu``
+even turns ``torch.cuda.DoubleTensor`` into a float32 type), channels_last is not
+supported under automatic migration, and ``torch.jit.script`` becomes a no-op there.
+Which names count, and why, is curated data in the knowledge base.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import libcst as cst
+
+from portcheck import resolve
+from portcheck.knowledge import Knowledge
+from portcheck.rule import Invalid, Rule, Valid
+
+HANDLED_ELSEWHERE = (
+    "torch.cuda",
+    "torch.backends.",
+    "torch.utils.cpp_extension",
+    "torch.distributed",
+    "torch.profiler",
+)
+
+
+@lru_cache(maxsize=8)
+def _caveat_names(knowledge: Knowledge) -> frozenset[str]:
+    return frozenset(
+        fact.api
+        for fact in knowledge.module_facts()
+        if fact.category == "caution"
+        and fact.api.startswith("torch.")
+        and not fact.api.startswith(HANDLED_ELSEWHERE)
+    )
+
+
+class AscendCaveat(Rule):
+    id = "PC011"
+    name = "ascend-caveat"
+    summary = "torch feature with limited or different behaviour on Ascend (float64, ...)"
+    category = "caution"
+
+    VALID = (
+        Valid("import torch\nx = torch.zeros(2, dtype=torch.float32)\n"),
+        Valid("float64 = 'just a name'\n"),
+    )
+    INVALID = (
+        Invalid(
+            "import torch\nx = torch.zeros(2, dtype=torch.float64)\n",
+            api="torch.float64",
+            category="caution",
+        ),
+        Invalid(
+            "import torch\n\n@torch.jit.script\ndef f(x):\n    return x\n", api="torch.jit.script"
+        ),
+        Invalid("import torch\nx = x.to(memory_format=torch.channels_last)\n", count=1),
+    )
+
+    @classmethod
+    def triggers(cls, knowledge: Knowledge) -> tuple[str, ...]:
+        return tuple(sorted({name.rsplit(".", 1)[-1] for name in _caveat_names(knowledge)}))
+
+    def visit_Attribute(self, node: cst.Attribute) -> None:
+        if not resolve.is_dotted_name(node):
+            return
+        names = self.qualified_names(node) & _caveat_names(self.knowledge)
+        if not names:
+            return
+        api = min(names)
+        fact = self.knowledge.api(api)
+        if fact is None:
+            return
+        self.report(
+            node,
+            api=api,
+            message=f"`{api}` behaves differently or has limited support on Ascend",
+            suggestion=fact.note or None,
+            evidence=fact.evidence,
+        )
