@@ -3,7 +3,10 @@ forget when a subpackage is added (``pip install -e`` hides the mistake)."""
 
 from __future__ import annotations
 
+import subprocess
 import sys
+import zipfile
+from pathlib import Path
 
 from conftest import REPO
 
@@ -29,3 +32,27 @@ def test_rules_ship_their_knowledge_data() -> None:
     data = config["tool"]["setuptools"]["package-data"]["portcheck.rules"]
     assert "knowledge/*.json" in data
     assert "knowledge/*.toml" in data
+
+
+def test_built_wheel_contains_rules_and_knowledge(tmp_path: Path) -> None:
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "-q",
+            "-w",
+            str(tmp_path),
+            str(REPO),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    (wheel,) = tmp_path.glob("portcheck-*.whl")
+    names = set(zipfile.ZipFile(wheel).namelist())
+    assert "portcheck/rules/cuda_api.py" in names
+    assert "portcheck/report/text.py" in names
+    assert "portcheck/rules/knowledge/torch_npu-2.14.0.json" in names
+    assert "portcheck/rules/knowledge/curated.toml" in names
