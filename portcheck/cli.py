@@ -9,7 +9,7 @@ import click
 
 from portcheck import __version__
 
-FORMATS = ("text", "json")
+FORMATS = ("text", "json", "html", "markdown")
 
 
 class PortcheckError(click.ClickException):
@@ -122,11 +122,9 @@ def check(
         analyzer, list(paths) or [Path(".")], root, _split_codes(exclude), jobs
     )
     report = build_report(analyzer.target, results, discovery_diagnostics)
-    if output_format == "json":
-        from portcheck.report.json_report import render
-    else:
-        from portcheck.report.text import render
-    text = render(report)
+    from portcheck.report import render_as
+
+    text = render_as(output_format, report)
     if output is not None:
         output.write_text(text, encoding="utf-8")
     else:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from portcheck.report.audit import audit
 from portcheck.run import Report
 
 
@@ -29,6 +30,7 @@ def to_document(report: Report) -> dict[str, Any]:
         },
         "findings": [finding.to_json() for finding in report.findings],
         "diagnostics": [diagnostic.to_json() for diagnostic in report.diagnostics],
+        **audit(report).to_json(),
     }
 
 
