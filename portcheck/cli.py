@@ -4,10 +4,16 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from portcheck import __version__
+
+if TYPE_CHECKING:
+    from portcheck.engine import Analyzer, FileResult
+
+STDIN_PATH = Path("-")
 
 FORMATS = ("text", "json", "html", "markdown")
 
@@ -94,6 +100,10 @@ def main() -> None:
     show_default=True,
     help="Skip (with a diagnostic) files larger than this many bytes.",
 )
+@click.option(
+    "--stdin-filename",
+    help="With PATH `-`: the file the source on standard input stands for (e.g. train.py).",
+)
 def check(
     paths: tuple[Path, ...],
     output_format: str,
@@ -106,8 +116,12 @@ def check(
     jobs: int | None,
     no_prefilter: bool,
     max_file_size: int,
+    stdin_filename: str | None,
 ) -> None:
-    """Find the CUDA touchpoints under PATHS (default: .) and classify their Ascend path."""
+    """Find the CUDA touchpoints under PATHS (default: .) and classify their Ascend path.
+
+    PATH `-` reads one source from standard input (name it with --stdin-filename).
+    """
     from portcheck.engine import Analyzer
     from portcheck.run import build_report, collect
 
@@ -118,9 +132,12 @@ def check(
         max_bytes=max_file_size,
     )
     root = Path.cwd()
-    results, discovery_diagnostics = collect(
-        analyzer, list(paths) or [Path(".")], root, _split_codes(exclude), jobs
-    )
+    if STDIN_PATH in paths:
+        results, discovery_diagnostics = [_check_stdin(analyzer, paths, stdin_filename, root)], []
+    else:
+        results, discovery_diagnostics = collect(
+            analyzer, list(paths) or [Path(".")], root, _split_codes(exclude), jobs
+        )
     report = build_report(analyzer.target, results, discovery_diagnostics)
     from portcheck.report import render_as
 
@@ -131,6 +148,17 @@ def check(
         click.echo(text, nl=False)
     if report.findings and not exit_zero:
         sys.exit(1)
+
+
+def _check_stdin(
+    analyzer: Analyzer, paths: tuple[Path, ...], stdin_filename: str | None, root: Path
+) -> FileResult:
+    from portcheck.stdin import analyze_stdin, stdin_source_file
+
+    if len(paths) > 1:
+        raise PortcheckError("`-` (standard input) cannot be combined with other paths")
+    raw = click.get_binary_stream("stdin").read()
+    return analyze_stdin(analyzer, raw, stdin_source_file(stdin_filename, root))
 
 
 @main.command(name="rules")

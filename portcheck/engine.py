@@ -79,6 +79,8 @@ class Analyzer:
                 result.findings = self._check_text(source_file.display, source.text)
             elif source_file.kind == "python":
                 self._check_python(source_file.display, source, result, keep_fixes)
+            elif source_file.kind == "notebook":
+                self._check_notebook(source_file.display, source, result)
             else:
                 result.diagnostics.append(
                     Diagnostic(
@@ -170,6 +172,21 @@ class Analyzer:
             result.fixes = list(context.findings)
             result.fixes.sort(key=lambda pair: pair[0].sort_key())
             result.module = module
+
+    def _check_notebook(self, display: str, source: SourceText, result: FileResult) -> None:
+        """The code cells as one module; fixes go through ``notebook.fix_notebook``."""
+        from portcheck import notebook as nb
+
+        try:
+            parsed = nb.parse_notebook(source.text)
+        except nb.NotebookError as error:
+            problem = Diagnostic(display, "notebook-error", f"{display}: {error}", error.severity)
+            result.diagnostics.append(problem)
+            return
+        python = parsed.python
+        self._check_python(display, SourceText(python, python.encode(), "utf-8"), result, False)
+        result.findings = nb.locate_findings(parsed, result.findings)
+        result.diagnostics = [nb.locate_diagnostic(parsed, d) for d in result.diagnostics]
 
 
 _PREFILTERS: dict[Analyzer, Prefilter] = {}

@@ -2,22 +2,28 @@
 
 from __future__ import annotations
 
+from portcheck.model import Finding
 from portcheck.run import Report
 
 
 def render(report: Report, *, show_suggestions: bool = True) -> str:
     lines: list[str] = []
     for finding in report.findings:
-        lines.append(
-            f"{finding.path}:{finding.line}:{finding.column}: {finding.rule} "
-            f"[{finding.category}] {finding.message}"
-        )
+        lines.append(f"{location(finding)}: {finding.rule} [{finding.category}] {finding.message}")
         if show_suggestions and finding.suggestion:
             lines.append(f"  help: {finding.suggestion}")
     for diagnostic in report.diagnostics:
         lines.append(f"{diagnostic.severity}: [{diagnostic.code}] {diagnostic.message}")
     lines.append(summary(report))
     return "\n".join(lines) + "\n"
+
+
+def location(finding: Finding) -> str:
+    """``path:line:column``; in a notebook ``path:cell N:line:column``, the line in the cell."""
+    if "cell" in finding.extra:
+        cell, line = finding.extra["cell"], finding.extra["cell_line"]
+        return f"{finding.path}:cell {cell}:{line}:{finding.column}"
+    return f"{finding.path}:{finding.line}:{finding.column}"
 
 
 def summary(report: Report) -> str:

@@ -1,0 +1,363 @@
+"""Jupyter notebooks checked as the Python their code cells make together.
+
+Jupyter runs a notebook's code cells in one namespace, so ``import torch`` in cell 1
+gives ``torch.cuda.synchronize()`` in cell 3 its meaning: the code cells are joined
+into one source and analysed as one module. IPython syntax that is not Python (line
+magics ``%matplotlib``, shell lines ``!pip``, ``x = !ls``, help ``obj?``) is masked line
+for line: such a line becomes ``pass`` at its indentation, so a block whose only
+statement was a magic stays valid. The body of a non-Python cell magic (``%%bash``,
+``%%writefile``, ...) becomes blank lines; a cell magic that runs Python (``%%time``,
+``%%capture``, ...) loses only its first line. Every line of the joined source is thus
+still one line of one cell.
+
+Cells are numbered from 1 among *all* cells (markdown and raw ones too): the position a
+reader counts in Jupyter, JupyterLab and VS Code. A finding keeps ``line`` as the line
+of the joined source and gains ``cell`` and ``cell_line``.
+
+A fix is applied to the joined source and mapped back line by line; only the
+``source`` of the cells that changed is rewritten, and the notebook is written back
+with the JSON layout it had (indent, key order, escaping, final newline), its outputs
+and metadata untouched.
+"""
+
+from __future__ import annotations
+
+import copy
+import difflib
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+from portcheck.model import Diagnostic, Finding, Severity
+
+PYTHON_CELL_MAGICS = frozenset(
+    {"capture", "debug", "prun", "pypy", "python", "python3", "time", "timeit"}
+)
+"""Cell magics whose body is ordinary Python: the body is checked, the magic line masked."""
+
+_HELP = re.compile(r"(\?\??[\w.]+|[\w.\[\]()]+\?\??)\s*$")
+_ASSIGN_FROM_MAGIC = re.compile(r"[\w.,\s\[\]()*]+=\s*[%!]")
+_CELL_MAGIC = re.compile(r"%%(\w*)")
+
+
+class NotebookError(ValueError):
+    """The file is not a notebook portcheck can read; the message says why."""
+
+    severity: Severity = "error"
+
+
+class NotPythonNotebook(NotebookError):
+    """A notebook in another language (R, Julia): nothing to check, nothing wrong."""
+
+    severity: Severity = "info"
+
+
+@dataclass(frozen=True)
+class Line:
+    """One line of the joined source: the cell line it stands for, as written and as analysed."""
+
+    cell: int
+    line: int
+    original: str
+    analysed: str
+
+    @property
+    def masked(self) -> bool:
+        return self.analysed != self.original
+
+
+@dataclass(frozen=True)
+class CodeCell:
+    """How one code cell stores its source, so a rewrite keeps that form."""
+
+    number: int
+    python: bool  # False: a non-Python cell magic, skipped whole
+    list_form: bool  # ``source`` is a list of lines (nbformat's usual form), not one string
+    final_newline: bool
+
+
+@dataclass(frozen=True)
+class JsonLayout:
+    """How the file was serialised, so a rewrite changes nothing but the cells' sources."""
+
+    indent: int | str | None
+    separators: tuple[str, str]
+    ensure_ascii: bool
+    final_newline: bool
+
+    def dumps(self, document: dict[str, Any]) -> str:
+        text = json.dumps(
+            document, indent=self.indent, separators=self.separators, ensure_ascii=self.ensure_ascii
+        )
+        return text + "\n" if self.final_newline else text
+
+
+@dataclass(frozen=True)
+class Notebook:
+    """A parsed notebook and the Python source its code cells make together."""
+
+    document: dict[str, Any]
+    layout: JsonLayout
+    cells: tuple[CodeCell, ...]
+    lines: tuple[Line, ...]
+
+    @property
+    def python(self) -> str:
+        return "".join(line.analysed + "\n" for line in self.lines)
+
+    def locate(self, line: int) -> Line | None:
+        """The cell line behind ``line`` of the joined source (1-based)."""
+        return self.lines[line - 1] if 1 <= line <= len(self.lines) else None
+
+
+def parse_notebook(text: str) -> Notebook:
+    """Read an nbformat 4 notebook; raise :class:`NotebookError` when it is not one."""
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise NotebookError(
+            f"not valid JSON at line {error.lineno} column {error.colno} ({error.msg})"
+        ) from error
+    if not isinstance(document, dict) or not isinstance(document.get("cells"), list):
+        version = document.get("nbformat") if isinstance(document, dict) else None
+        if isinstance(version, int) and version < 4:
+            raise NotebookError(
+                f"nbformat {version} notebook; save it with a current Jupyter "
+                "(nbformat 4) to have it checked"
+            )
+        raise NotebookError('not a Jupyter notebook (no "cells" list)')
+    language = _language(document)
+    if language not in ("", "python"):
+        raise NotPythonNotebook(f"a {language} notebook, not Python; skipped")
+    cells: list[CodeCell] = []
+    lines: list[Line] = []
+    for number, cell in enumerate(document["cells"], start=1):
+        if not isinstance(cell, dict):
+            raise NotebookError(f"cell {number} is not a JSON object")
+        if cell.get("cell_type") != "code":
+            continue
+        list_form, cell_lines, final_newline = _split_source(cell.get("source", ""), number)
+        analysed, python = mask_ipython(cell_lines)
+        cells.append(CodeCell(number, python, list_form, final_newline))
+        lines.extend(
+            Line(number, index, original, masked)
+            for index, (original, masked) in enumerate(zip(cell_lines, analysed), start=1)
+        )
+    return Notebook(document, detect_layout(text), tuple(cells), tuple(lines))
+
+
+def _language(document: dict[str, Any]) -> str:
+    metadata = document.get("metadata")
+    if not isinstance(metadata, dict):
+        return ""
+    info = metadata.get("language_info")
+    if isinstance(info, dict) and isinstance(info.get("name"), str):
+        return info["name"].lower()
+    kernelspec = metadata.get("kernelspec")
+    if isinstance(kernelspec, dict) and isinstance(kernelspec.get("language"), str):
+        return kernelspec["language"].lower()
+    return ""
+
+
+def _split_source(source: object, number: int) -> tuple[bool, list[str], bool]:
+    if isinstance(source, list) and all(isinstance(part, str) for part in source):
+        list_form, joined = True, "".join(source)
+    elif isinstance(source, str):
+        list_form, joined = False, source
+    else:
+        raise NotebookError(f'cell {number}: "source" is neither a string nor a list of strings')
+    if not joined:
+        return list_form, [], False
+    lines = joined.split("\n")
+    final_newline = lines[-1] == ""
+    if final_newline:
+        lines.pop()
+    return list_form, lines, final_newline
+
+
+def detect_layout(text: str) -> JsonLayout:
+    """The ``json.dumps`` arguments that reproduce ``text`` (nbformat: indent 1, UTF-8)."""
+    body = text.strip()
+    indent: int | str | None = None
+    if "\n" in body:
+        second = body.split("\n", 2)[1]
+        whitespace = second[: len(second) - len(second.lstrip())]
+        indent = len(whitespace) if whitespace.strip(" ") == "" else whitespace
+    if indent is not None:
+        separators = (",", ": ")
+    elif re.search(r'"\s*:\s', body):
+        separators = (", ", ": ")
+    else:
+        separators = (",", ":")
+    ensure_ascii = body.isascii() and "\\u" in body
+    return JsonLayout(indent, separators, ensure_ascii, text.endswith("\n"))
+
+
+def mask_ipython(lines: Sequence[str]) -> tuple[list[str], bool]:
+    """The cell's lines as Python (IPython syntax masked) and whether the cell is Python."""
+    first = next((index for index, line in enumerate(lines) if line.strip()), None)
+    if first is not None:
+        magic = _CELL_MAGIC.match(lines[first])
+        if magic:
+            if magic.group(1) not in PYTHON_CELL_MAGICS:
+                return ["" for _ in lines], False
+            body, _ = mask_ipython(lines[first + 1 :])
+            return [*lines[:first], "pass", *body], True
+    analysed: list[str] = []
+    scanner = _LogicalLines()
+    continued_magic = False
+    for line in lines:
+        if continued_magic or (scanner.at_statement_start and _is_ipython(line)):
+            indent = line[: len(line) - len(line.lstrip())]
+            analysed.append("" if continued_magic else indent + "pass")
+            continued_magic = line.rstrip().endswith("\\")
+            continue
+        analysed.append(line)
+        scanner.feed(line)
+    return analysed, True
+
+
+def _is_ipython(line: str) -> bool:
+    code = line.strip()
+    return (
+        code.startswith(("%", "!", "?"))
+        or bool(_HELP.fullmatch(code))
+        or bool(_ASSIGN_FROM_MAGIC.match(code))
+    )
+
+
+class _LogicalLines:
+    """Just enough of Python's tokenizer to know whether a line starts a statement.
+
+    ``% y`` continuing a bracketed expression or a line inside a triple-quoted string is
+    Python, not a magic; IPython only transforms lines that start a logical line.
+    """
+
+    def __init__(self) -> None:
+        self.depth = 0
+        self.quote: str | None = None
+        self.backslash = False
+
+    @property
+    def at_statement_start(self) -> bool:
+        return self.depth == 0 and self.quote is None and not self.backslash
+
+    def feed(self, line: str) -> None:
+        index = 0
+        while index < len(line):
+            char = line[index]
+            if self.quote is not None:
+                if char == "\\":
+                    index += 2
+                    continue
+                if line.startswith(self.quote, index):
+                    index += len(self.quote)
+                    self.quote = None
+                    continue
+            elif char == "#":
+                break
+            elif char in "\"'":
+                triple = line[index : index + 3]
+                self.quote = triple if triple in ('"""', "'''") else char
+                index += len(self.quote)
+                continue
+            elif char in "([{":
+                self.depth += 1
+            elif char in ")]}":
+                self.depth = max(0, self.depth - 1)
+            index += 1
+        self.backslash = line.rstrip("\r").endswith("\\")
+        if self.quote in ('"', "'") and not self.backslash:
+            self.quote = None  # an unterminated one-line string: a syntax error, not ours
+
+
+def locate_findings(notebook: Notebook, findings: Sequence[Finding]) -> list[Finding]:
+    """The findings with the cell they are in: ``cell`` and ``cell_line`` added."""
+    located: list[Finding] = []
+    for finding in findings:
+        where = notebook.locate(finding.line)
+        if where is None:
+            located.append(finding)
+            continue
+        extra = {**finding.extra, "cell": where.cell, "cell_line": where.line}
+        located.append(replace(finding, extra=extra))
+    return located
+
+
+def locate_diagnostic(notebook: Notebook, diagnostic: Diagnostic) -> Diagnostic:
+    """A diagnostic about line N of the joined source, reworded to name the cell."""
+    where = notebook.locate(diagnostic.line) if diagnostic.line is not None else None
+    if where is None:
+        return diagnostic
+    prefix = f"{diagnostic.path}:{diagnostic.line}:{diagnostic.column}:"
+    message = diagnostic.message
+    if message.startswith(prefix):
+        message = (
+            f"{diagnostic.path}:cell {where.cell}:{where.line}:{diagnostic.column}:"
+            + message[len(prefix) :]
+        )
+    return replace(diagnostic, message=message)
+
+
+class UnmappableFix(ValueError):
+    """A fix of the joined source that cannot be put back into single cells."""
+
+
+def apply_fixed_python(notebook: Notebook, fixed: str) -> str:
+    """The notebook file after the joined source became ``fixed``; only changed cells move.
+
+    Lines are matched with :mod:`difflib`: unchanged lines keep their cell, a changed
+    line replaces its own, and inserted lines (an ``import torch_npu``) join the cell of
+    the line above them. Masked IPython lines are put back as they were.
+    """
+    new_lines = fixed.split("\n")
+    if new_lines and new_lines[-1] == "":
+        new_lines.pop()
+    old_lines = [line.analysed for line in notebook.lines]
+    by_cell: dict[int, list[str]] = {cell.number: [] for cell in notebook.cells}
+    python_cells = {cell.number for cell in notebook.cells if cell.python}
+    matcher = difflib.SequenceMatcher(None, old_lines, new_lines, autojunk=False)
+    for tag, old_start, old_end, new_start, new_end in matcher.get_opcodes():
+        old = notebook.lines[old_start:old_end]
+        new = new_lines[new_start:new_end]
+        if tag == "equal" or (tag == "replace" and len(old) == len(new)):
+            for before, after in zip(old, new):
+                by_cell[before.cell].append(before.original if before.masked else after)
+        elif tag == "insert":
+            owner = _insertion_cell(notebook, old_start)
+            if owner not in python_cells:
+                raise UnmappableFix("the fix inserts lines into a cell that is not Python")
+            by_cell[owner].extend(new)
+        elif tag == "replace":
+            cells = {line.cell for line in old}
+            if len(cells) > 1 or any(line.masked for line in old):
+                raise UnmappableFix("the fix changes lines of more than one cell at once")
+            by_cell[old[0].cell].extend(new)
+        elif any(line.masked for line in old):  # delete
+            raise UnmappableFix("the fix deletes a masked IPython line")
+    document = copy.deepcopy(notebook.document)
+    for cell in notebook.cells:
+        source = by_cell[cell.number]
+        original = [line.original for line in notebook.lines if line.cell == cell.number]
+        if source != original:
+            document["cells"][cell.number - 1]["source"] = _join_source(cell, source)
+    return notebook.layout.dumps(document)
+
+
+def _insertion_cell(notebook: Notebook, before: int) -> int:
+    if before > 0:
+        return notebook.lines[before - 1].cell
+    if notebook.lines and notebook.lines[0].masked:
+        raise UnmappableFix("the fix inserts lines above a cell magic")
+    return notebook.lines[0].cell if notebook.lines else notebook.cells[0].number
+
+
+def _join_source(cell: CodeCell, lines: list[str]) -> str | list[str]:
+    """nbformat's own form: one string per line, each but the last ending in a newline."""
+    text = "\n".join(lines) + ("\n" if cell.final_newline and lines else "")
+    if not cell.list_form:
+        return text
+    parts = text.split("\n")
+    return [part + "\n" for part in parts[:-1]] + ([parts[-1]] if parts[-1] else [])

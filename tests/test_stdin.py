@@ -1,0 +1,66 @@
+"""`portcheck check -` reads one source from standard input, as editors send it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from conftest import FIXTURES, run_cli
+
+CUDA_SOURCE = "import torch\ntorch.cuda.synchronize()\n"
+
+
+def _report(*args: str, stdin: str, cwd: Path) -> tuple[int, dict]:
+    result = run_cli("check", "--format", "json", *args, cwd=cwd, stdin=stdin)
+    return result.exit_code, json.loads(result.stdout)
+
+
+def test_stdin_is_checked_under_the_given_file_name(tmp_path: Path) -> None:
+    code, report = _report("-", "--stdin-filename", "pkg/train.py", stdin=CUDA_SOURCE, cwd=tmp_path)
+
+    assert code == 1
+    assert [(f["path"], f["line"], f["api"]) for f in report["findings"]] == [
+        ("pkg/train.py", 2, "torch.cuda.synchronize")
+    ]
+
+
+def test_stdin_without_a_file_name_is_python_named_dash(tmp_path: Path) -> None:
+    result = run_cli("check", "-", cwd=tmp_path, stdin=CUDA_SOURCE)
+
+    assert result.exit_code == 1
+    assert result.stdout.startswith("-:2:1: PC001 [auto]")
+
+
+def test_stdin_file_name_chooses_the_kind_of_file(tmp_path: Path) -> None:
+    _, manifest = _report(
+        "-", "--stdin-filename", "requirements.txt", stdin="cupy-cuda12x==13.0\n", cwd=tmp_path
+    )
+    notebook = (FIXTURES / "notebooks" / "train_probe.ipynb").read_text(encoding="utf-8")
+    _, from_stdin = _report("-", "--stdin-filename", "nb.ipynb", stdin=notebook, cwd=tmp_path)
+
+    assert [f["rule"] for f in manifest["findings"]] == ["PC009"]
+    assert from_stdin["findings"] and all("cell" in f for f in from_stdin["findings"])
+
+
+def test_stdin_findings_match_the_same_file_on_disk() -> None:
+    path = "fixtures/notebooks/train_probe.py"
+    source = (FIXTURES / "notebooks" / "train_probe.py").read_text(encoding="utf-8")
+    repo = FIXTURES.parent
+    _, on_disk = _report(path, stdin="", cwd=repo)
+    _, from_stdin = _report("-", "--stdin-filename", path, stdin=source, cwd=repo)
+
+    assert from_stdin["findings"] == on_disk["findings"]
+
+
+def test_empty_stdin_is_an_informational_diagnostic(tmp_path: Path) -> None:
+    code, report = _report("-", "--stdin-filename", "a.py", stdin="", cwd=tmp_path)
+
+    assert code == 0
+    assert [d["code"] for d in report["diagnostics"]] == ["empty-file"]
+
+
+def test_stdin_cannot_be_combined_with_paths(tmp_path: Path) -> None:
+    result = run_cli("check", "-", "other.py", cwd=tmp_path, stdin=CUDA_SOURCE)
+
+    assert result.exit_code == 2
+    assert "standard input" in result.output
