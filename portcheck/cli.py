@@ -11,7 +11,9 @@ import click
 from portcheck import __version__
 
 if TYPE_CHECKING:
+    from portcheck.config import Overrides, Settings
     from portcheck.engine import Analyzer, FileResult
+    from portcheck.run import Report
 
 STDIN_PATH = Path("-")
 
@@ -28,43 +30,34 @@ def _split_codes(values: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(code.strip() for value in values for code in value.split(",") if code.strip())
 
 
-def _resolve_rule_ids(select: tuple[str, ...], ignore: tuple[str, ...]) -> tuple[str, ...]:
-    from portcheck.registry import PluginError, all_rules
+def _settings(paths: tuple[Path, ...], config_file: Path | None, overrides: Overrides) -> Settings:
+    from portcheck.config import ConfigError, resolve_settings
 
     try:
-        rules = all_rules()
-    except PluginError as error:
+        return resolve_settings(
+            [path for path in paths if path != STDIN_PATH], config_file, overrides
+        )
+    except ConfigError as error:
         raise PortcheckError(str(error)) from error
-    known = {rule.id: rule for rule in rules}
-    names = {rule.name: rule.id for rule in rules}
-
-    def expand(codes: tuple[str, ...], option: str) -> set[str]:
-        chosen: set[str] = set()
-        for code in codes:
-            if code.upper() == "ALL":
-                chosen.update(known)
-            elif code in names:
-                chosen.add(names[code])
-            else:
-                matched = {rule_id for rule_id in known if rule_id.startswith(code.upper())}
-                if not matched:
-                    raise PortcheckError(
-                        f"{option} {code}: unknown rule; `portcheck rules` lists them"
-                    )
-                chosen.update(matched)
-        return chosen
-
-    selected = expand(select, "--select") if select else set(known)
-    return tuple(sorted(selected - expand(ignore, "--ignore")))
 
 
-def _load_target(target: str | None) -> str:
-    from portcheck.knowledge import UnknownTargetError, load_knowledge
+def _filtered(
+    report: Report,
+    results: list[FileResult],
+    settings: Settings,
+    root: Path,
+    diff_base: str | None,
+) -> Report:
+    """The filter stage: what the configuration, comments, baseline and diff let through."""
+    from portcheck.baseline import BaselineError
+    from portcheck.filter import apply_to, filter_options, filter_results
+    from portcheck.gitdiff import GitDiffError
 
     try:
-        return load_knowledge(target).target
-    except UnknownTargetError as error:
+        options = filter_options(settings, root, diff_base)
+    except (BaselineError, GitDiffError) as error:
         raise PortcheckError(str(error)) from error
+    return apply_to(report, filter_results(results, options))
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -84,10 +77,35 @@ def main() -> None:
     help="Output format.",
 )
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="Write the report here.")
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(path_type=Path),
+    help="Settings file [default: the nearest pyproject.toml with a [tool.portcheck] table].",
+)
+@click.option("--show-settings", is_flag=True, help="Print the resolved settings and exit.")
 @click.option("--target", help="torch_npu release to check against, e.g. torch_npu==2.14.0.")
 @click.option("--select", multiple=True, help="Rule ids or prefixes to enable (comma-separated).")
 @click.option("--ignore", multiple=True, help="Rule ids or prefixes to disable (comma-separated).")
 @click.option("--exclude", multiple=True, help="Extra paths or glob patterns to skip.")
+@click.option(
+    "--baseline",
+    type=click.Path(path_type=Path),
+    help="Report only findings not in this file (written by `portcheck baseline`).",
+)
+@click.option("--diff-base", metavar="REF", help="Report only findings on lines changed since REF.")
+@click.option(
+    "--fail-under",
+    type=click.FloatRange(0, 100),
+    metavar="SCORE",
+    help="Fail when the per-API readiness score is below SCORE.",
+)
+@click.option(
+    "--fail-on",
+    multiple=True,
+    metavar="CATEGORY[,...]",
+    help="Fail when findings of these categories remain, or `none` [default: all].",
+)
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when findings remain.")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), help="Worker processes [default: cores].")
 @click.option(
@@ -108,10 +126,16 @@ def check(
     paths: tuple[Path, ...],
     output_format: str,
     output: Path | None,
+    config_file: Path | None,
+    show_settings: bool,
     target: str | None,
     select: tuple[str, ...],
     ignore: tuple[str, ...],
     exclude: tuple[str, ...],
+    baseline: Path | None,
+    diff_base: str | None,
+    fail_under: float | None,
+    fail_on: tuple[str, ...],
     exit_zero: bool,
     jobs: int | None,
     no_prefilter: bool,
@@ -122,12 +146,26 @@ def check(
 
     PATH `-` reads one source from standard input (name it with --stdin-filename).
     """
+    from portcheck.config import Overrides, render_settings
     from portcheck.engine import Analyzer
+    from portcheck.gate import evaluate
     from portcheck.run import build_report, collect
 
+    overrides = Overrides(
+        target=target,
+        select=_split_codes(select),
+        ignore=_split_codes(ignore),
+        fail_under=fail_under,
+        fail_on=_split_codes(fail_on),
+        baseline=baseline,
+    )
+    settings = _settings(paths, config_file, overrides)
+    if show_settings:
+        click.echo(render_settings(settings), nl=False)
+        return
     analyzer = Analyzer(
-        target=_load_target(target),
-        rule_ids=_resolve_rule_ids(_split_codes(select), _split_codes(ignore)),
+        target=settings.target,
+        rule_ids=settings.rules,
         use_prefilter=not no_prefilter,
         max_bytes=max_file_size,
     )
@@ -136,9 +174,15 @@ def check(
         results, discovery_diagnostics = [_check_stdin(analyzer, paths, stdin_filename, root)], []
     else:
         results, discovery_diagnostics = collect(
-            analyzer, list(paths) or [Path(".")], root, _split_codes(exclude), jobs
+            analyzer,
+            list(paths) or [Path(".")],
+            root,
+            (*settings.run_excludes(root), *_split_codes(exclude)),
+            jobs,
+            default_excludes=(),
         )
     report = build_report(analyzer.target, results, discovery_diagnostics)
+    report = _filtered(report, results, settings, root, diff_base)
     from portcheck.report import render_as
 
     text = render_as(output_format, report)
@@ -146,8 +190,10 @@ def check(
         output.write_text(text, encoding="utf-8")
     else:
         click.echo(text, nl=False)
-    if report.findings and not exit_zero:
-        sys.exit(1)
+    gate = evaluate(report, settings.fail_on, settings.fail_under)
+    for reason in gate.reasons:
+        click.echo(f"portcheck: gate failed: {reason}", err=True)
+    sys.exit(gate.exit_code(exit_zero))
 
 
 def _check_stdin(

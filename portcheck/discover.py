@@ -91,9 +91,13 @@ def is_excluded(relative: str, patterns: Sequence[str]) -> bool:
 
 
 def discover(
-    paths: Iterable[Path], root: Path, excludes: Sequence[str] = ()
+    paths: Iterable[Path],
+    root: Path,
+    excludes: Sequence[str] = (),
+    defaults: Sequence[str] = DEFAULT_EXCLUDES,
 ) -> tuple[list[SourceFile], list[Diagnostic]]:
-    patterns = (*DEFAULT_EXCLUDES, *excludes)
+    """``defaults`` are the built-in skips; a configuration's ``exclude`` replaces them."""
+    patterns = (*defaults, *excludes)
     files: dict[str, SourceFile] = {}
     diagnostics: list[Diagnostic] = []
     for path in paths:

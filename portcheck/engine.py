@@ -29,6 +29,8 @@ from portcheck.source import (
     bracket_depth_exceeds,
     read_source,
 )
+from portcheck.suppress import Suppression
+from portcheck.suppress import scan as scan_suppressions
 
 IN_PROCESS_LIMIT = 64
 """Below this many files a pool's start-up costs more than it saves (pre-commit runs)."""
@@ -44,6 +46,7 @@ class FileResult:
     fixes: list[tuple[Finding, Fix | None]] = field(default_factory=list)
     parsed: bool = False
     module: cst.Module | None = None
+    suppressions: tuple[Suppression, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -74,6 +77,7 @@ class Analyzer:
         self, source_file: SourceFile, source: SourceText, keep_fixes: bool = False
     ) -> FileResult:
         result = FileResult(source_file.display)
+        result.suppressions = scan_suppressions(source.text, source_file.kind)
         try:
             if source_file.kind == "text":
                 result.findings = self._check_text(source_file.display, source.text)

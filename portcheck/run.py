@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from portcheck import __version__
-from portcheck.discover import discover
+from portcheck.discover import DEFAULT_EXCLUDES, discover
 from portcheck.engine import Analyzer, FileResult, analyze_files
 from portcheck.model import CATEGORIES, Diagnostic, Finding
 from portcheck.score import Score, score
@@ -25,6 +25,11 @@ class Report:
     files_parsed: int = 0
     extra_summary: dict[str, int] = field(default_factory=dict)
     version: str = __version__
+    suppressed: tuple[Finding, ...] = ()
+    """Findings hidden by ``# portcheck: ignore`` comments: counted, and marked in SARIF."""
+    hidden_by_baseline: int = 0
+    outside_diff: int = 0
+    """Findings on lines that did not change since ``--diff-base``."""
 
     @property
     def score(self) -> Score:
@@ -45,8 +50,9 @@ def collect(
     root: Path,
     excludes: Sequence[str] = (),
     jobs: int | None = None,
+    default_excludes: Sequence[str] = DEFAULT_EXCLUDES,
 ) -> tuple[list[FileResult], list[Diagnostic]]:
-    files, diagnostics = discover(paths, root, excludes)
+    files, diagnostics = discover(paths, root, excludes, default_excludes)
     return analyze_files(analyzer, files, jobs), diagnostics
 
 

@@ -36,6 +36,13 @@ def summary(report: Report) -> str:
         text += f"; {report.fixable} fixable with --fix"
     for label, value in report.extra_summary.items():
         text += f"; {value} {label}"
+    if report.suppressed:
+        text += f"; {len(report.suppressed)} suppressed by `# portcheck: ignore`"
+    if report.hidden_by_baseline:
+        hidden = report.hidden_by_baseline
+        text += f"; {hidden} {'finding' if hidden == 1 else 'findings'} hidden by the baseline"
+    if report.outside_diff:
+        text += f"; {report.outside_diff} on lines unchanged since --diff-base"
     problems = sum(1 for d in report.diagnostics if d.severity != "info")
     if problems:
         text += f"; {problems} files could not be analysed"

@@ -1,0 +1,48 @@
+"""The gate: does this report fail the build? Exit codes follow ruff (0 pass, 1 fail).
+
+Two independent conditions, either of which fails: a finding of a ``--fail-on``
+category remains (every category by default, so any finding fails, as in ruff), or the
+per-API readiness score is below ``--fail-under``. The reasons are returned as
+sentences, because a gate that fails must say exactly why.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from portcheck.model import CATEGORIES, Category
+from portcheck.run import Report
+
+PASS = 0
+FAIL = 1
+
+
+@dataclass(frozen=True)
+class GateResult:
+    reasons: tuple[str, ...]
+
+    @property
+    def failed(self) -> bool:
+        return bool(self.reasons)
+
+    def exit_code(self, exit_zero: bool = False) -> int:
+        return FAIL if self.failed and not exit_zero else PASS
+
+
+def evaluate(
+    report: Report, fail_on: Sequence[Category] = CATEGORIES, fail_under: float | None = None
+) -> GateResult:
+    reasons: list[str] = []
+    counts = report.counts()
+    failing = {category: counts[category] for category in fail_on if counts.get(category)}
+    if failing:
+        listed = ", ".join(f"{count} {category}" for category, count in failing.items())
+        total = sum(failing.values())
+        noun = "finding" if total == 1 else "findings"
+        reasons.append(f"{total} {noun} of a --fail-on category remain ({listed})")
+    if fail_under is not None and report.score.gate < fail_under:
+        reasons.append(
+            f"readiness score {report.score.gate} (per API) is under --fail-under {fail_under:g}"
+        )
+    return GateResult(tuple(reasons))
