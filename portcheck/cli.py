@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -122,6 +123,11 @@ def main() -> None:
     "--stdin-filename",
     help="With PATH `-`: the file the source on standard input stands for (e.g. train.py).",
 )
+@click.option("--fix", is_flag=True, help="Apply the safe fixes in place, then report the rest.")
+@click.option("--diff", is_flag=True, help="Print the fixes as a unified diff; write nothing.")
+@click.option(
+    "--unsafe-fixes", is_flag=True, help="With --fix/--diff: also apply fixes that may be wrong."
+)
 def check(
     paths: tuple[Path, ...],
     output_format: str,
@@ -141,6 +147,9 @@ def check(
     no_prefilter: bool,
     max_file_size: int,
     stdin_filename: str | None,
+    fix: bool,
+    diff: bool,
+    unsafe_fixes: bool,
 ) -> None:
     """Find the CUDA touchpoints under PATHS (default: .) and classify their Ascend path.
 
@@ -170,8 +179,27 @@ def check(
         max_bytes=max_file_size,
     )
     root = Path.cwd()
+    if unsafe_fixes and not (fix or diff):
+        raise PortcheckError("--unsafe-fixes applies only with --fix or --diff")
+    fixed = None
     if STDIN_PATH in paths:
         results, discovery_diagnostics = [_check_stdin(analyzer, paths, stdin_filename, root)], []
+    elif fix or diff:
+        from portcheck.fix.files import FixRequest, fix_paths
+
+        run = fix_paths(
+            FixRequest(analyzer, unsafe=unsafe_fixes, write=not diff),
+            list(paths) or [Path(".")],
+            root,
+            (*settings.run_excludes(root), *_split_codes(exclude)),
+            jobs,
+            default_excludes=(),
+        )
+        if diff:
+            click.echo(run.diff, nl=False)
+            click.echo(run.diff_summary(), err=True)
+            sys.exit(1 if run.fixed else 0)
+        results, discovery_diagnostics, fixed = run.results, run.discovery_diagnostics, run.fixed
     else:
         results, discovery_diagnostics = collect(
             analyzer,
@@ -182,6 +210,8 @@ def check(
             default_excludes=(),
         )
     report = build_report(analyzer.target, results, discovery_diagnostics)
+    if fixed is not None:
+        report = dataclasses.replace(report, extra_summary={**report.extra_summary, "fixed": fixed})
     report = _filtered(report, results, settings, root, diff_base)
     from portcheck.report import render_as
 

@@ -63,6 +63,8 @@ class CudaApi(Rule):
         Invalid(
             "import torch\n\n@torch.cuda.amp.autocast()\ndef f():\n    pass\n",
             api="torch.cuda.amp.autocast",
+            expected_fix="import torch\nimport torch_npu\n\n@torch.npu.amp.autocast()\n"
+            "def f():\n    pass\n",
         ),
         Invalid(
             "import torch\nclass G(torch.cuda.CUDAGraph):\n    pass\n",
@@ -79,7 +81,11 @@ class CudaApi(Rule):
             api="torch.cuda.jiterator._create_jit_fn",
             category="blocker",
         ),
-        Invalid("import torch\nx = torch.cuda.FloatTensor(2)\n", api="torch.cuda.FloatTensor"),
+        Invalid(
+            "import torch\nx = torch.cuda.FloatTensor(2)\n",
+            api="torch.cuda.FloatTensor",
+            expected_fix="import torch\nimport torch_npu\nx = torch.npu.FloatTensor(2)\n",
+        ),
     )
 
     def visit_Attribute(self, node: cst.Attribute) -> None:

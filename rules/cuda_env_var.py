@@ -47,7 +47,10 @@ class CudaEnvVar(Rule):
             api="CUDA_VISIBLE_DEVICES",
             expected_fix='import os\nos.environ["ASCEND_RT_VISIBLE_DEVICES"] = "0,1"\n',
         ),
-        Invalid('import os\nblocking = os.getenv("CUDA_LAUNCH_BLOCKING")\n'),
+        Invalid(
+            'import os\nblocking = os.getenv("CUDA_LAUNCH_BLOCKING")\n',
+            expected_fix='import os\nblocking = os.getenv("ASCEND_LAUNCH_BLOCKING")\n',
+        ),
         Invalid('import os\nif "CUDA_HOME" in os.environ:\n    pass\n'),
         Invalid('from os import environ\nenviron.setdefault("CUDA_DEVICE_ORDER", "PCI_BUS_ID")\n'),
     )

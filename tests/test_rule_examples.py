@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import check_json, write
+from conftest import check_json, run_cli, write
 
 from portcheck.registry import builtin_rules
 from portcheck.rule import Rule, TextRule
@@ -50,6 +50,27 @@ def test_invalid_example_is_flagged(tmp_path: Path, rule: type, example: object)
         assert len(findings) == example.count  # type: ignore[attr-defined]
     if issubclass(rule, Rule) and example.category is not None:  # type: ignore[attr-defined]
         assert findings[0]["category"] == example.category  # type: ignore[attr-defined]
+
+
+def _python_examples_with_fix_expectation() -> list[pytest.param]:
+    return [
+        param
+        for param in _examples("INVALID")
+        if issubclass(param.values[0], Rule) and param.values[0].fixable
+    ]
+
+
+@pytest.mark.parametrize(("rule", "example"), _python_examples_with_fix_expectation())
+def test_invalid_example_is_fixed_as_expected(tmp_path: Path, rule: type, example: object) -> None:
+    """``expected_fix`` is the file after ``--fix`` (``--unsafe-fixes`` when the example is
+    unsafe); None means no fix of that tier, so the file must stay byte-identical."""
+    path = write(tmp_path, "example.py", example.code)  # type: ignore[attr-defined]
+    tier = ("--unsafe-fixes",) if example.unsafe else ()  # type: ignore[attr-defined]
+    run_cli("check", "--select", rule.id, "--fix", *tier, ".", cwd=tmp_path)
+    expected = example.expected_fix or example.code  # type: ignore[attr-defined]
+    assert path.read_text(encoding="utf-8") == expected
+    run_cli("check", "--select", rule.id, "--fix", *tier, ".", cwd=tmp_path)
+    assert path.read_text(encoding="utf-8") == expected, "a second --fix changed the file"
 
 
 def test_every_rule_has_examples_of_both_kinds() -> None:

@@ -32,10 +32,14 @@ def summary(report: Report) -> str:
     by_category = ", ".join(f"{counts[name]} {name}" for name in counts)
     noun = "finding" if total == 1 else "findings"
     text = f"Found {total} {noun} ({by_category}) in {report.files_checked} files"
+    fixed = report.extra_summary.get("fixed")
+    if fixed is not None:  # after --fix: "N fixed, M remaining", as promised to users
+        text = f"{fixed} fixed, {total} remaining ({by_category}) in {report.files_checked} files"
     if report.fixable:
         text += f"; {report.fixable} fixable with --fix"
     for label, value in report.extra_summary.items():
-        text += f"; {value} {label}"
+        if label != "fixed":
+            text += f"; {value} {label}"
     if report.suppressed:
         text += f"; {len(report.suppressed)} suppressed by `# portcheck: ignore`"
     if report.hidden_by_baseline:

@@ -1,0 +1,143 @@
+"""``--fix`` and ``--diff`` over the files of a run, in worker processes when it pays.
+
+Each file is read, fixed with :func:`fix_source`, diffed, and (for ``--fix``) written;
+what remains comes back as an ordinary :class:`FileResult`, so the report of a fixing
+run is built exactly like the report of a checking run.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+
+from portcheck.discover import DEFAULT_EXCLUDES, SourceFile, discover
+from portcheck.engine import IN_PROCESS_LIMIT, Analyzer, FileResult, default_jobs
+from portcheck.fix.source import FindingFilter, fix_source
+from portcheck.fix.write import write_fixed_source
+from portcheck.model import Diagnostic
+from portcheck.source import read_source
+
+
+@dataclass(frozen=True)
+class FixRequest:
+    """What a fixing run asks of every file (picklable, for the workers)."""
+
+    analyzer: Analyzer
+    unsafe: bool = False
+    write: bool = True
+    keep: FindingFilter | None = None
+
+
+@dataclass(frozen=True)
+class FileFix:
+    """One file after fixing: what remains, how many findings were fixed, and the diff."""
+
+    result: FileResult
+    fixed: int = 0
+    diff: str = ""
+
+
+@dataclass(frozen=True)
+class FixRun:
+    """A whole fixing run: per-file results for the report, the count fixed, the diff."""
+
+    results: list[FileResult]
+    discovery_diagnostics: list[Diagnostic]
+    fixed: int
+    files_changed: int
+    diff: str
+
+    @property
+    def remaining(self) -> int:
+        return sum(len(result.findings) for result in self.results)
+
+    def diff_summary(self) -> str:
+        """The closing line of ``--diff`` (on stderr, so the diff itself stays a clean patch)."""
+        noun = "finding" if self.fixed == 1 else "findings"
+        files = "file" if self.files_changed == 1 else "files"
+        return (
+            f"Would fix {self.fixed} {noun} in {self.files_changed} {files}; "
+            f"{self.remaining} would remain."
+        )
+
+
+def fix_paths(
+    request: FixRequest,
+    paths: Sequence[Path],
+    root: Path,
+    excludes: Sequence[str] = (),
+    jobs: int | None = None,
+    default_excludes: Sequence[str] = DEFAULT_EXCLUDES,
+) -> FixRun:
+    """Discover like ``run.collect`` does, then fix every file."""
+    files, diagnostics = discover(paths, root, excludes, default_excludes)
+    fixes = fix_files(request, files, jobs)
+    return FixRun(
+        results=[fix.result for fix in fixes],
+        discovery_diagnostics=diagnostics,
+        fixed=sum(fix.fixed for fix in fixes),
+        files_changed=sum(1 for fix in fixes if fix.diff),
+        diff="".join(fix.diff for fix in fixes),
+    )
+
+
+def fix_files(
+    request: FixRequest, files: Sequence[SourceFile], jobs: int | None = None
+) -> list[FileFix]:
+    jobs = jobs or default_jobs()
+    if jobs <= 1 or len(files) < IN_PROCESS_LIMIT:
+        return [fix_file(request, source_file) for source_file in files]
+    chunksize = max(1, min(32, len(files) // (jobs * 8)))
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        return list(pool.map(partial(fix_file, request), files, chunksize=chunksize))
+
+
+def fix_file(request: FixRequest, source_file: SourceFile) -> FileFix:
+    analyzer = request.analyzer
+    if source_file.kind != "python":
+        return FileFix(analyzer.analyze_file(source_file))
+    source = read_source(source_file.path, source_file.display, analyzer.max_bytes)
+    if isinstance(source, Diagnostic):
+        return FileFix(FileResult(source_file.display, diagnostics=[source]))
+    outcome = fix_source(
+        analyzer, source_file.display, source.text, unsafe=request.unsafe, keep=request.keep
+    )
+    result = FileResult(
+        source_file.display,
+        findings=list(outcome.remaining),
+        diagnostics=list(outcome.diagnostics),
+        parsed=outcome.parsed,
+    )
+    if not outcome.changed:
+        return FileFix(result)
+    if request.write:
+        problem = write_fixed_source(source_file.path, source_file.display, outcome.text, source)
+        if problem is not None:
+            unfixed = analyzer.analyze_text(source_file, source)
+            if request.keep is not None:
+                unfixed.findings = list(request.keep(source.text, unfixed.findings))
+            unfixed.diagnostics.append(problem)
+            return FileFix(unfixed)
+    return FileFix(
+        result,
+        fixed=len(outcome.fixed),
+        diff=unified_diff(source_file.display, source.text, outcome.text),
+    )
+
+
+def unified_diff(display: str, before: str, after: str) -> str:
+    lines = difflib.unified_diff(
+        _lines(before), _lines(after), fromfile=f"a/{display}", tofile=f"b/{display}"
+    )
+    return "".join(lines)
+
+
+def _lines(text: str) -> list[str]:
+    lines = text.splitlines(keepends=True)
+    if lines and not lines[-1].endswith(("\n", "\r")):
+        lines[-1] += "\n\\ No newline at end of file\n"
+    return lines

@@ -1,0 +1,113 @@
+"""Which of a file's fixes to apply in one pass.
+
+A fix is applied only when its finding survived filtering, its tier is allowed, and
+every other fix it shares an edit with (an aliased import and the names that use it)
+is applied too: half of such a group would leave code that means something else.
+Fixes whose edits nest inside one another wait for the next pass, when the analysis
+has seen the result of the first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+
+import libcst as cst
+
+from portcheck.model import Finding
+from portcheck.rule import Edit, Fix
+
+FixPair = tuple[Finding, Fix]
+
+
+def choose_fixes(
+    pairs: Sequence[tuple[Finding, Fix | None]],
+    selected: Collection[Finding],
+    module: cst.Module,
+    *,
+    unsafe: bool,
+) -> list[FixPair]:
+    """The fixes to apply now, in finding order; ``selected`` are the findings to fix."""
+    with_fix = [(finding, fix) for finding, fix in pairs if fix is not None]
+    eligible = {
+        index
+        for index, (finding, fix) in enumerate(with_fix)
+        if finding in selected and (unsafe or not fix.unsafe) and _changes_code(fix)
+    }
+    chosen: list[FixPair] = []
+    taken: set[int] = set()
+    nested = _nested_edits(module, [edit for _, fix in with_fix for edit in fix.edits])
+    for group in _groups(with_fix):
+        if not set(group) <= eligible:
+            continue
+        originals = {id(edit.original) for index in group for edit in with_fix[index][1].edits}
+        if any(nested.get(original, set()) & (taken | originals) for original in originals):
+            continue
+        if not _consistent([edit for index in group for edit in with_fix[index][1].edits]):
+            continue
+        taken |= originals
+        chosen.extend(with_fix[index] for index in group)
+    chosen.sort(key=lambda pair: pair[0].sort_key())
+    return chosen
+
+
+def _changes_code(fix: Fix) -> bool:
+    return any(not edit.original.deep_equals(edit.replacement) for edit in fix.edits)
+
+
+def _groups(pairs: Sequence[FixPair]) -> list[list[int]]:
+    """Indices of fixes that share an edited node, each group in finding order."""
+    parent = list(range(len(pairs)))
+
+    def root(index: int) -> int:
+        while parent[index] != index:
+            parent[index] = parent[parent[index]]
+            index = parent[index]
+        return index
+
+    owner: dict[int, int] = {}
+    for index, (_, fix) in enumerate(pairs):
+        for edit in fix.edits:
+            first = owner.setdefault(id(edit.original), index)
+            parent[root(index)] = root(first)
+    groups: dict[int, list[int]] = {}
+    for index in range(len(pairs)):
+        groups.setdefault(root(index), []).append(index)
+    return list(groups.values())
+
+
+def _consistent(edits: Sequence[Edit]) -> bool:
+    """The same node is never replaced by two different things."""
+    replacement: dict[int, cst.CSTNode] = {}
+    for edit in edits:
+        seen = replacement.setdefault(id(edit.original), edit.replacement)
+        if seen is not edit.replacement and not seen.deep_equals(edit.replacement):
+            return False
+    return True
+
+
+def _nested_edits(module: cst.Module, edits: Sequence[Edit]) -> dict[int, set[int]]:
+    """For each edited node, the other edited nodes it contains or is contained in."""
+    edited = {id(edit.original) for edit in edits}
+    related: dict[int, set[int]] = {}
+    if len(edited) < 2:
+        return related
+
+    class Ancestry(cst.CSTVisitor):
+        def __init__(self) -> None:
+            self.open: list[int] = []
+
+        def on_visit(self, node: cst.CSTNode) -> bool:
+            key = id(node)
+            if key in edited:
+                for outer in self.open:
+                    related.setdefault(outer, set()).add(key)
+                    related.setdefault(key, set()).add(outer)
+                self.open.append(key)
+            return True
+
+        def on_leave(self, original_node: cst.CSTNode) -> None:
+            if self.open and self.open[-1] == id(original_node):
+                self.open.pop()
+
+    module.visit(Ancestry())
+    return related

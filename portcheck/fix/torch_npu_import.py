@@ -1,0 +1,100 @@
+"""Adding the one ``import torch_npu`` a fixed file needs, and never a second one.
+
+``torch.npu``, the ``"npu"`` device type and the ``"hccl"`` backend exist only once
+torch_npu has been imported. The import goes right after the file's ``import torch``
+(so ``torch.npu`` is there before any code uses it), or, when torch comes in another
+way, after the imports at the top of the file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import libcst as cst
+
+PACKAGE = "torch_npu"
+
+
+def ensure_torch_npu_import(module: cst.Module) -> cst.Module:
+    if imports_torch_npu(module):
+        return module
+    index = _insertion_index(module.body)
+    line = cst.parse_statement(f"import {PACKAGE}\n")
+    return module.with_changes(body=(*module.body[:index], line, *module.body[index:]))
+
+
+def imports_torch_npu(module: cst.Module) -> bool:
+    """True when the module imports torch_npu outside any function or class body."""
+    finder = _ModuleLevelImportFinder()
+    module.visit(finder)
+    return finder.found
+
+
+class _ModuleLevelImportFinder(cst.CSTVisitor):
+    def __init__(self) -> None:
+        super().__init__()
+        self.found = False
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        return False
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
+        return False
+
+    def visit_Import(self, node: cst.Import) -> bool:
+        if any(_is_package(_dotted(alias.name)) for alias in node.names):
+            self.found = True
+        return False
+
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> bool:
+        if not node.relative and node.module is not None and _is_package(_dotted(node.module)):
+            self.found = True
+        return False
+
+
+def _insertion_index(body: Sequence[cst.BaseStatement]) -> int:
+    """After the first top-level ``import torch...``, else after the leading imports."""
+    for index, statement in enumerate(body):
+        if any(
+            isinstance(small, cst.Import)
+            and any(_dotted(alias.name).split(".")[0] == "torch" for alias in small.names)
+            for small in _small_statements(statement)
+        ):
+            return index + 1
+    index = 0
+    for position, statement in enumerate(body):
+        smalls = _small_statements(statement)
+        is_docstring = position == 0 and _is_docstring(statement)
+        if not smalls or not (is_docstring or all(_is_import(s) for s in smalls)):
+            break
+        index = position + 1
+    return index
+
+
+def _small_statements(statement: cst.BaseStatement) -> Sequence[cst.BaseSmallStatement]:
+    return statement.body if isinstance(statement, cst.SimpleStatementLine) else ()
+
+
+def _is_import(statement: cst.BaseSmallStatement) -> bool:
+    return isinstance(statement, (cst.Import, cst.ImportFrom))
+
+
+def _is_docstring(statement: cst.BaseStatement) -> bool:
+    smalls = _small_statements(statement)
+    return (
+        len(smalls) == 1
+        and isinstance(smalls[0], cst.Expr)
+        and isinstance(smalls[0].value, (cst.SimpleString, cst.ConcatenatedString))
+    )
+
+
+def _is_package(name: str) -> bool:
+    return name == PACKAGE or name.startswith(PACKAGE + ".")
+
+
+def _dotted(node: cst.BaseExpression) -> str:
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        return f"{_dotted(node.value)}.{node.attr.value}"
+    return ""
