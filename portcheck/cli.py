@@ -201,14 +201,18 @@ def check(
             sys.exit(1 if run.fixed else 0)
         results, discovery_diagnostics, fixed = run.results, run.discovery_diagnostics, run.fixed
     else:
-        results, discovery_diagnostics = collect(
-            analyzer,
-            list(paths) or [Path(".")],
-            root,
-            (*settings.run_excludes(root), *_split_codes(exclude)),
-            jobs,
-            default_excludes=(),
-        )
+        from portcheck.progress import progress_bar
+
+        with progress_bar(click.get_text_stream("stderr")) as progress:
+            results, discovery_diagnostics = collect(
+                analyzer,
+                list(paths) or [Path(".")],
+                root,
+                (*settings.run_excludes(root), *_split_codes(exclude)),
+                jobs,
+                default_excludes=(),
+                progress=progress,
+            )
     report = build_report(analyzer.target, results, discovery_diagnostics)
     if fixed is not None:
         report = dataclasses.replace(report, extra_summary={**report.extra_summary, "fixed": fixed})
@@ -260,3 +264,62 @@ def explain(name: str) -> None:
             "README says how to contribute a fact"
         )
     click.echo(text)
+
+
+AUDIT_FORMATS = ("html", "markdown")
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(AUDIT_FORMATS),
+    default="html",
+    show_default=True,
+    help="html: a self-contained page; markdown: a pull-request comment.",
+)
+@click.option("-o", "--output", type=click.Path(path_type=Path), help="Write the report here.")
+@click.option("--config", "config_file", type=click.Path(path_type=Path), help="Settings file.")
+@click.option("--target", help="torch_npu release to check against, e.g. torch_npu==2.14.0.")
+@click.option("--select", multiple=True, help="Rule ids or prefixes to enable (comma-separated).")
+@click.option("--ignore", multiple=True, help="Rule ids or prefixes to disable (comma-separated).")
+@click.option("--exclude", multiple=True, help="Extra paths or glob patterns to skip.")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), help="Worker processes [default: cores].")
+@click.pass_context
+def report(ctx: click.Context, **options: object) -> None:
+    """Audit PATHS (default: .) into an HTML page or a Markdown summary; never fails the gate.
+
+    The same analysis as `portcheck check --format html|markdown --exit-zero`.
+    """
+    ctx.invoke(check, exit_zero=True, fail_on=("none",), **options)
+
+
+@main.command()
+@click.argument("reports", nargs=-1, required=True, metavar="[NAME=]REPORT.json...")
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(FORMATS),
+    default="json",
+    show_default=True,
+    help="Format of the merged report.",
+)
+@click.option("-o", "--output", type=click.Path(path_type=Path), help="Write the report here.")
+def merge(reports: tuple[str, ...], output_format: str, output: Path | None) -> None:
+    """Combine JSON reports of many repositories or shards into one, re-scored from findings.
+
+    NAME=REPORT.json prefixes that report's paths with NAME/ (e.g. the repository).
+    """
+    from portcheck.merge import MergeError, merge_files
+    from portcheck.report import render_as
+
+    try:
+        merged = merge_files(reports)
+    except MergeError as error:
+        raise PortcheckError(str(error)) from error
+    text = render_as(output_format, merged)
+    if output is not None:
+        output.write_text(text, encoding="utf-8")
+    else:
+        click.echo(text, nl=False)

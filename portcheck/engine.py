@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import traceback
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 
@@ -184,10 +184,10 @@ class Analyzer:
         try:
             parsed = nb.parse_notebook(source.text)
         except nb.NotebookError as error:
-            problem = Diagnostic(display, "notebook-error", f"{display}: {error}", error.severity)
-            result.diagnostics.append(problem)
+            result.diagnostics.append(nb.notebook_diagnostic(display, error))
             return
         python = parsed.python
+        result.suppressions = scan_suppressions(python, "python")
         self._check_python(display, SourceText(python, python.encode(), "utf-8"), result, False)
         result.findings = nb.locate_findings(parsed, result.findings)
         result.diagnostics = [nb.locate_diagnostic(parsed, d) for d in result.diagnostics]
@@ -210,20 +210,41 @@ def default_jobs() -> int:
     return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1)
 
 
+Progress = Callable[[int, int], None]
+"""Told ``(files done, files in total)`` after each file, in order (a progress bar)."""
+
+
+def _in_order(
+    results: Iterable[FileResult], total: int, progress: Progress | None
+) -> list[FileResult]:
+    if progress is None:
+        return list(results)
+    done: list[FileResult] = []
+    for result in results:
+        done.append(result)
+        progress(len(done), total)
+    return done
+
+
 def analyze_files(
-    analyzer: Analyzer, files: Sequence[SourceFile], jobs: int | None = None
+    analyzer: Analyzer,
+    files: Sequence[SourceFile],
+    jobs: int | None = None,
+    progress: Progress | None = None,
 ) -> list[FileResult]:
     """Analyse every file; in worker processes when there are enough files to pay for them."""
     jobs = jobs or default_jobs()
     if jobs <= 1 or len(files) < IN_PROCESS_LIMIT:
-        return [analyzer.analyze_file(source_file) for source_file in files]
+        return _in_order(map(analyzer.analyze_file, files), len(files), progress)
     chunksize = max(1, min(32, len(files) // (jobs * 8)))
     with ProcessPoolExecutor(max_workers=jobs) as pool:
-        return list(
+        return _in_order(
             pool.map(
                 _analyze_in_worker,
                 [analyzer] * len(files),
                 files,
                 chunksize=chunksize,
-            )
+            ),
+            len(files),
+            progress,
         )

@@ -27,8 +27,11 @@ NONE_KNOWN = "none known"
 
 @dataclass(frozen=True)
 class Location:
+    """Where something is, and its code there as written (whitespace-normalised)."""
+
     path: str
     line: int
+    source: str = ""
 
     def __str__(self) -> str:
         return f"{self.path}:{self.line}"
@@ -85,7 +88,7 @@ class Inventory:
                     "category": requirement.category,
                     "alternative": requirement.alternative or NONE_KNOWN,
                     "declared_in": [
-                        {"path": where.path, "line": where.line}
+                        {"path": where.path, "line": where.line, "source": where.source}
                         for where in requirement.declared_in
                     ],
                 }
@@ -115,7 +118,7 @@ def _requirements(findings: Iterable[Finding], knowledge: Knowledge | None) -> l
             name=name,
             category=items[0].category,
             alternative=_alternative(items[0], knowledge),
-            declared_in=tuple(Location(item.path, item.line) for item in items),
+            declared_in=tuple(Location(item.path, item.line, item.source) for item in items),
         )
         for name, items in sorted(grouped.items())
     ]

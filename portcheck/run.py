@@ -9,7 +9,7 @@ from pathlib import Path
 
 from portcheck import __version__
 from portcheck.discover import DEFAULT_EXCLUDES, discover
-from portcheck.engine import Analyzer, FileResult, analyze_files
+from portcheck.engine import Analyzer, FileResult, Progress, analyze_files
 from portcheck.model import CATEGORIES, Diagnostic, Finding
 from portcheck.score import Score, score
 
@@ -51,9 +51,10 @@ def collect(
     excludes: Sequence[str] = (),
     jobs: int | None = None,
     default_excludes: Sequence[str] = DEFAULT_EXCLUDES,
+    progress: Progress | None = None,
 ) -> tuple[list[FileResult], list[Diagnostic]]:
     files, diagnostics = discover(paths, root, excludes, default_excludes)
-    return analyze_files(analyzer, files, jobs), diagnostics
+    return analyze_files(analyzer, files, jobs, progress), diagnostics
 
 
 def build_report(

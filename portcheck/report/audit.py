@@ -73,6 +73,11 @@ class Audit:
         }
 
 
+def plural(count: int, noun: str) -> str:
+    """``1 blocker``, ``1,234 blockers``: counts as the audit pages print them."""
+    return f"{count:,} {noun}{'' if count == 1 else 's'}"
+
+
 def _knowledge(target: str) -> Knowledge | None:
     """The target's knowledge, or None for a report of a release this version lacks."""
     try:

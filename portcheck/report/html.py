@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 from portcheck.inventory import NONE_KNOWN, Inventory
 from portcheck.model import CATEGORIES
-from portcheck.report.audit import Audit, BlockerGroup, audit
+from portcheck.report.audit import Audit, BlockerGroup, audit, plural
 from portcheck.report.markup import Child, Markup, element
 from portcheck.run import Report
 from portcheck.score import PER_API_SCALE, PER_OCCURRENCE_SCALE, ROOT_AREA, WEIGHTS, Area, Bucket
@@ -78,13 +78,16 @@ td.heat { font-weight:600; text-align:right; width:70px; }
 code, .mono { font-family:"SFMono-Regular", Menlo, Consolas, "Liberation Mono", monospace;
   font-size:12px; }
 code { background:#f1f3f6; padding:1px 4px; border-radius:3px; overflow-wrap:anywhere; }
-td.api code { white-space:nowrap; }
+td.api code, td.name code { white-space:nowrap; }
+td.num, td.heat, th.num { width:1%; white-space:nowrap; }
+.scroll { overflow-x:auto; }
+.snippet { display:block; color:var(--muted); background:none; padding:0 0 0 4px;
+  white-space:pre-wrap; max-width:460px; }
 ul.where { margin:0; padding:0; list-style:none; }
-ul.where li { white-space:nowrap; overflow:hidden; text-overflow:ellipsis; max-width:420px; }
+ul.where li { margin-bottom:2px; }
 .muted { color:var(--muted); }
 .pill { display:inline-block; padding:0 8px; border-radius:10px; color:#fff; font-size:11px;
   font-weight:600; background:var(--c); }
-.grid2 { display:grid; grid-template-columns:1fr 1fr; gap:20px; }
 .empty { color:var(--muted); font-style:italic; }
 footer { color:var(--muted); font-size:12px; text-align:center; padding-bottom:30px; }
 h3 { font-size:14px; margin:18px 0 6px; }
@@ -93,10 +96,6 @@ h3 { font-size:14px; margin:18px 0 6px; }
 
 def _number(value: int) -> str:
     return f"{value:,}"
-
-
-def _plural(count: int, noun: str) -> str:
-    return f"{_number(count)} {noun}{'' if count == 1 else 's'}"
 
 
 def score_colour(value: float) -> str:
@@ -272,7 +271,7 @@ def _hero(view: Audit) -> Markup:
     verdict = (
         "No CUDA touchpoint found: nothing to port."
         if not report.findings
-        else f"{_plural(counts['blocker'], 'blocker')}, {_plural(counts['rewrite'], 'rewrite')}, "
+        else f"{plural(counts['blocker'], 'blocker')}, {plural(counts['rewrite'], 'rewrite')}, "
         f"{counts['auto']} auto and {counts['caution']} caution findings; "
         f"{_number(report.fixable)} fixed by --fix."
     )
@@ -321,11 +320,11 @@ def _hero(view: Audit) -> Markup:
 def _buckets(buckets: Sequence[Bucket]) -> Markup:
     cards = []
     for bucket in buckets:
-        more = f"{_plural(bucket.apis, 'API')} in {_plural(bucket.files, 'file')}"
+        more = f"{plural(bucket.apis, 'API')} in {plural(bucket.files, 'file')}"
         native = (
             element(
                 "div",
-                f"incl. {_number(bucket.native_lines)} lines of CUDA C++",
+                f"incl. {plural(bucket.native_lines, 'line')} of CUDA C++",
                 class_="more",
                 id="native-lines",
             )
@@ -359,9 +358,24 @@ def _buckets(buckets: Sequence[Bucket]) -> Markup:
     )
 
 
+SNIPPET_CHARACTERS = 120
+
+
+def _snippet(source: str, api: str) -> Markup | None:
+    """The code at a location, when it says more than the API name already does."""
+    if not source or source == api:
+        return None
+    shown = source if len(source) <= SNIPPET_CHARACTERS else source[:SNIPPET_CHARACTERS] + "…"
+    return element("code", shown, class_="snippet")
+
+
 def _locations(group: BlockerGroup) -> Markup:
     shown = [
-        element("li", element("code", f"{finding.path}:{finding.line}"))
+        element(
+            "li",
+            element("code", f"{finding.path}:{finding.line}"),
+            _snippet(finding.source, group.api),
+        )
         for finding in group.findings[:LOCATIONS_SHOWN]
     ]
     hidden = len(group.findings) - LOCATIONS_SHOWN
@@ -430,7 +444,7 @@ def _area_rows(areas: Sequence[Area], label_of: dict[str, str]) -> list[Markup]:
     return [
         element(
             "tr",
-            element("td", element("code", label_of.get(area.name, area.name))),
+            element("td", element("code", label_of.get(area.name, area.name)), class_="name"),
             element(
                 "td",
                 f"{area.score.per_api:g}",
@@ -458,7 +472,7 @@ def _area_table(first: str, areas: Sequence[Area], label_of: dict[str, str]) -> 
         element("th", "native lines", class_="num"),
         element("th", "mix"),
     )
-    return element("table", heading, _area_rows(areas, label_of))
+    return element("div", element("table", heading, _area_rows(areas, label_of)), class_="scroll")
 
 
 def _where(view: Audit) -> Markup:
@@ -535,7 +549,7 @@ def _inventory(inventory: Inventory) -> Markup:
         "No Triton kernel.",
     )
     requirements = _simple_table(
-        ("requirement", "category", "Ascend alternative", "declared in"),
+        ("requirement", "category", "Ascend alternative", "declared in (as written)"),
         [
             (
                 element("code", requirement.name),
@@ -544,7 +558,7 @@ def _inventory(inventory: Inventory) -> Markup:
                 element(
                     "ul",
                     [
-                        element("li", element("code", str(where)))
+                        element("li", element("code", str(where)), _snippet(where.source, ""))
                         for where in requirement.declared_in
                     ],
                     class_="where",
@@ -559,21 +573,19 @@ def _inventory(inventory: Inventory) -> Markup:
         element("h2", "Native code and dependencies"),
         element(
             "p",
-            f"{_plural(len(inventory.native_sources), 'CUDA C++ file')} "
-            f"({_number(inventory.native_lines)} lines of code), "
-            f"{_plural(len(inventory.extension_builds), 'extension build')}, "
-            f"{_plural(len(inventory.triton_kernels), 'Triton use')}, "
-            f"{_plural(len(inventory.requirements), 'CUDA-only requirement')}.",
+            f"{plural(len(inventory.native_sources), 'CUDA C++ file')} "
+            f"({plural(inventory.native_lines, 'line')} of code), "
+            f"{plural(len(inventory.extension_builds), 'extension build')}, "
+            f"{plural(len(inventory.triton_kernels), 'Triton use')}, "
+            f"{plural(len(inventory.requirements), 'CUDA-only requirement')}.",
             class_="lead",
         ),
         element("h3", "Dependencies"),
         requirements,
-        element(
-            "div",
-            element("div", element("h3", "CUDA C++ sources"), native),
-            element("div", element("h3", "CUDA extension builds"), builds),
-            class_="grid2",
-        ),
+        element("h3", "CUDA C++ sources"),
+        native,
+        element("h3", "CUDA extension builds"),
+        builds,
         element("h3", "Triton kernels"),
         triton,
         id="inventory",
@@ -589,7 +601,7 @@ def _diagnostics(report: Report) -> Markup | None:
         element("h2", "Files not analysed"),
         element(
             "p",
-            f"{_plural(len(problems), 'file')} could not be analysed; their touchpoints are "
+            f"{plural(len(problems), 'file')} could not be analysed; their touchpoints are "
             "not in the score.",
             class_="lead",
         ),

@@ -11,7 +11,7 @@ import re
 from collections.abc import Sequence
 
 from portcheck.inventory import NONE_KNOWN
-from portcheck.report.audit import Audit, audit
+from portcheck.report.audit import Audit, audit, plural
 from portcheck.run import Report
 from portcheck.score import ROOT_AREA
 
@@ -43,6 +43,10 @@ def code(text: str) -> str:
     return f"{fence}{padding}{text}{padding}{fence}"
 
 
+def _shortened(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
 def _row(cells: Sequence[str]) -> str:
     return "| " + " | ".join(cells) + " |"
 
@@ -61,7 +65,7 @@ def _effort(view: Audit) -> list[str]:
     for bucket in view.effort:
         findings = str(bucket.findings)
         if bucket.key == "blocker" and bucket.native_lines:
-            findings += f" ({bucket.native_lines} lines of CUDA C++)"
+            findings += f" ({plural(bucket.native_lines, 'line')} of CUDA C++)"
         rows.append([bucket.label, findings, str(bucket.apis), str(bucket.files)])
     return _table(["effort", "findings", "APIs", "files"], "lrrr", rows)
 
@@ -105,7 +109,7 @@ def _areas(view: Audit) -> list[str]:
             ]
         )
     return [
-        f"### Where the work is (under {escape(view.root or '.')}/)",
+        f"### Where the work is (under {code((view.root or '.') + '/')})",
         "",
         *_table(
             ["directory", "score", "findings", "blockers", "rewrites", "fixable"], "lrrrrr", rows
@@ -124,22 +128,26 @@ def _dependencies(view: Audit) -> list[str]:
             requirement.category,
             escape(requirement.alternative or NONE_KNOWN),
             ", ".join(code(str(where)) for where in requirement.declared_in[:LOCATIONS_SHOWN]),
+            code(_shortened(requirement.declared_in[0].source)),
         ]
         for requirement in inventory.requirements
     ]
     summary = (
-        f"Native code and dependencies: {len(inventory.native_sources)} CUDA C++ files "
-        f"({inventory.native_lines} lines), {len(inventory.extension_builds)} extension builds, "
-        f"{len(inventory.triton_kernels)} Triton uses, {len(inventory.requirements)} CUDA-only "
-        "requirements"
+        f"Native code and dependencies: {plural(len(inventory.native_sources), 'CUDA C++ file')} "
+        f"({plural(inventory.native_lines, 'line')}), "
+        f"{plural(len(inventory.extension_builds), 'extension build')}, "
+        f"{plural(len(inventory.triton_kernels), 'Triton use')}, "
+        f"{plural(len(inventory.requirements), 'CUDA-only requirement')}"
     )
     lines = ["<details>", f"<summary>{summary}</summary>", ""]
     if rows:
         lines += _table(
-            ["requirement", "category", "Ascend alternative", "declared in"], "llll", rows
+            ["requirement", "category", "Ascend alternative", "declared in", "as written"],
+            "lllll",
+            rows,
         )
     lines += [
-        f"- {escape(source.path)}: {source.lines} lines of CUDA C++"
+        f"- {escape(source.path)}: {plural(source.lines, 'line')} of CUDA C++"
         for source in inventory.native_sources
     ]
     return [*lines, "", "</details>", ""]
@@ -152,9 +160,10 @@ def render(report: Report) -> str:
         f"## Ascend readiness: **{view.score.per_api:g}/100**",
         "",
         f"Per distinct API (the gate uses this one); {view.score.per_occurrence:g}/100 per "
-        f"occurrence. {len(report.findings)} findings ({counts['blocker']} blockers, "
-        f"{counts['rewrite']} rewrites, {counts['auto']} auto, {counts['caution']} caution) "
-        f"in {len(view.files)} of {report.files_checked} files, checked against "
+        f"occurrence. {plural(len(report.findings), 'finding')} "
+        f"({plural(counts['blocker'], 'blocker')}, {plural(counts['rewrite'], 'rewrite')}, "
+        f"{counts['auto']} auto, {counts['caution']} caution) in {len(view.files)} of "
+        f"{plural(report.files_checked, 'file')}, checked against "
         f"{code(report.target)}.",
         "",
         *_effort(view),
