@@ -28,9 +28,16 @@ import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
+from portcheck.discover import SourceFile
+from portcheck.fix import FindingFilter, FixOutcome, fix_source
 from portcheck.model import Diagnostic, Finding, Severity
+from portcheck.source import SourceText
+
+if TYPE_CHECKING:
+    from portcheck.engine import Analyzer
 
 PYTHON_CELL_MAGICS = frozenset(
     {"capture", "debug", "prun", "pypy", "python", "python3", "time", "timeit"}
@@ -271,6 +278,58 @@ class _LogicalLines:
         self.backslash = line.rstrip("\r").endswith("\\")
         if self.quote in ('"', "'") and not self.backslash:
             self.quote = None  # an unterminated one-line string: a syntax error, not ours
+
+
+def notebook_diagnostic(display: str, error: NotebookError) -> Diagnostic:
+    return Diagnostic(display, "notebook-error", f"{display}: {error}", error.severity)
+
+
+def fix_notebook(
+    analyzer: Analyzer,
+    display: str,
+    text: str,
+    *,
+    unsafe: bool = False,
+    keep: FindingFilter | None = None,
+) -> FixOutcome:
+    """:func:`~portcheck.fix.fix_source` for a notebook: ``text`` is the notebook file.
+
+    The joined code cells are fixed as one module; the outcome's text is the notebook
+    with only the changed cells' sources rewritten, and its findings name their cells.
+    A fix that cannot be put back into single cells leaves the notebook unchanged.
+    """
+    try:
+        notebook = parse_notebook(text)
+    except NotebookError as error:
+        return FixOutcome(text, (), (), diagnostics=(notebook_diagnostic(display, error),))
+    outcome = fix_source(analyzer, display, notebook.python, unsafe=unsafe, keep=keep)
+    if not outcome.changed:
+        return _located(outcome, text, notebook, notebook)
+    try:
+        new_text = apply_fixed_python(notebook, outcome.text)
+    except UnmappableFix as error:
+        source = SourceText(text, text.encode("utf-8", "surrogatepass"), "utf-8")
+        unfixed = analyzer.analyze_text(SourceFile(Path(display), display, "notebook"), source)
+        problem = Diagnostic(display, "fix-failed", f"{display}: {error}; notebook left unchanged")
+        return replace(
+            outcome,
+            text=text,
+            fixed=(),
+            remaining=tuple(unfixed.findings),
+            diagnostics=(*unfixed.diagnostics, problem),
+            parsed=unfixed.parsed,
+        )
+    return _located(outcome, new_text, notebook, parse_notebook(new_text))
+
+
+def _located(outcome: FixOutcome, text: str, before: Notebook, after: Notebook) -> FixOutcome:
+    return replace(
+        outcome,
+        text=text,
+        fixed=tuple(locate_findings(before, outcome.fixed)),
+        remaining=tuple(locate_findings(after, outcome.remaining)),
+        diagnostics=tuple(locate_diagnostic(after, d) for d in outcome.diagnostics),
+    )
 
 
 def locate_findings(notebook: Notebook, findings: Sequence[Finding]) -> list[Finding]:

@@ -8,11 +8,15 @@ The category and the replacement come from the knowledge base of the target rele
 
 from __future__ import annotations
 
-import libcst as cst
+from dataclasses import dataclass
 
-from portcheck import resolve
-from portcheck.knowledge import ApiFact
-from portcheck.rule import Edit, Fix, Invalid, Rule, Valid
+import libcst as cst
+from libcst.metadata import Scope, ScopeProvider
+
+from portcheck import imports, resolve
+from portcheck.imports import ImportBinding
+from portcheck.knowledge import ApiFact, Knowledge
+from portcheck.rule import Edit, Fix, Invalid, Rule, RuleContext, Valid
 
 CUDA_NAMESPACES = (
     "torch.cuda",
@@ -21,7 +25,9 @@ CUDA_NAMESPACES = (
     "torch.profiler.ProfilerActivity.CUDA",
     "torch.autograd.profiler.ProfilerActivity.CUDA",
 )
-FIXABLE_CATEGORIES = ("auto", "caution")
+HF32_FLAGS = frozenset({"torch.backends.cuda.matmul.allow_tf32", "torch.backends.cudnn.allow_tf32"})
+"""The caution facts fixed like auto ones: a bool flag for a bool flag. Other caution
+replacements are not drop-ins (``cudnn.deterministic`` → a function call)."""
 
 
 def is_cuda_name(name: str) -> bool:
@@ -51,14 +57,48 @@ class CudaApi(Rule):
             expected_fix="import torch\nimport torch_npu\ntorch.npu.synchronize()\n",
         ),
         Invalid(
-            "import torch.cuda as tc\ntc.current_stream()\n",
-            api="torch.cuda.current_stream",
-            category="auto",
+            "import torch as th\nth.cuda.empty_cache()\n",
+            api="torch.cuda.empty_cache",
+            expected_fix="import torch as th\nimport torch_npu\nth.npu.empty_cache()\n",
         ),
-        Invalid("from torch import cuda\ncuda.device_count()\n", api="torch.cuda.device_count"),
+        Invalid(
+            "import torch.cuda as tc\ntc.current_stream()\ng = tc.CUDAGraph()\n",
+            api="torch.cuda",
+            category="auto",
+            count=3,
+            expected_fix="import torch_npu.npu as tc\ntc.current_stream()\ng = tc.NPUGraph()\n",
+        ),
+        Invalid(
+            "from torch import cuda\ncuda.device_count()\n",
+            api="torch.cuda",
+            count=2,
+            expected_fix="from torch_npu import npu as cuda\ncuda.device_count()\n",
+        ),
         Invalid(
             "from torch.cuda import amp\nwith amp.autocast():\n    pass\n",
-            api="torch.cuda.amp.autocast",
+            api="torch.cuda.amp",
+            expected_fix="from torch_npu.npu import amp\nwith amp.autocast():\n    pass\n",
+        ),
+        Invalid(
+            "from torch.cuda.amp import GradScaler, autocast\n"
+            "scaler = GradScaler()\n"
+            "with autocast():\n    pass\n",
+            api="torch.cuda.amp.GradScaler",
+            count=4,
+            expected_fix="from torch_npu.npu.amp import GradScaler, autocast\n"
+            "scaler = GradScaler()\n"
+            "with autocast():\n    pass\n",
+        ),
+        Invalid(  # one use has no Ascend equivalent: rewriting the import would break it
+            "import torch.cuda as tc\ntc.synchronize()\ntc.nvtx.range_push('step')\n",
+            api="torch.cuda",
+            count=3,
+            expected_fix=None,
+        ),
+        Invalid(  # the alias is rebound, so not every use of `tc` is torch.cuda
+            "import torch.cuda as tc\ntc.synchronize()\ntc = None\n",
+            api="torch.cuda",
+            expected_fix=None,
         ),
         Invalid(
             "import torch\n\n@torch.cuda.amp.autocast()\ndef f():\n    pass\n",
@@ -70,6 +110,20 @@ class CudaApi(Rule):
             "import torch\nclass G(torch.cuda.CUDAGraph):\n    pass\n",
             api="torch.cuda.CUDAGraph",
             expected_fix="import torch\nimport torch_npu\nclass G(torch.npu.NPUGraph):\n    pass\n",
+        ),
+        Invalid(
+            "import torch\ntorch.backends.cuda.matmul.allow_tf32 = True\n"
+            "torch.backends.cudnn.allow_tf32 = True\n",
+            api="torch.backends.cuda.matmul.allow_tf32",
+            category="caution",
+            expected_fix="import torch\nimport torch_npu\ntorch.npu.matmul.allow_hf32 = True\n"
+            "torch.npu.conv.allow_hf32 = True\n",
+        ),
+        Invalid(  # not a drop-in: deterministic mode is a function call on Ascend
+            "import torch\ntorch.backends.cudnn.deterministic = True\n",
+            api="torch.backends.cudnn.deterministic",
+            category="caution",
+            expected_fix=None,
         ),
         Invalid(
             "import torch\ntorch.backends.cudnn.benchmark = True\n",
@@ -88,11 +142,35 @@ class CudaApi(Rule):
         ),
     )
 
+    def __init__(self, context: RuleContext) -> None:
+        super().__init__(context)
+        self._bindings: list[ImportBinding] = []
+        self._aliased_uses: list[_Use] = []
+
+    def visit_Import(self, node: cst.Import) -> None:
+        self._record_bindings(node)
+
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
+        self._record_bindings(node)
+
     def visit_Attribute(self, node: cst.Attribute) -> None:
         self._check(node)
 
     def visit_Name(self, node: cst.Name) -> None:
         self._check(node)
+
+    def leave_Module(self, original_node: cst.Module) -> None:
+        """Aliased imports and their uses, once every use has been seen: all or none fixed."""
+        claimed: set[int] = set()
+        for unit in self._import_units():
+            claimed |= self._report_import_unit(unit)
+        for use in self._aliased_uses:
+            if id(use.node) not in claimed:
+                self._report_use(use.node, use.api, use.fact, None)
+
+    def _record_bindings(self, statement: cst.Import | cst.ImportFrom) -> None:
+        found = [b for b in imports.aliased_bindings(statement) if is_cuda_name(b.target)]
+        self._bindings.extend(found)
 
     def _check(self, node: cst.Attribute | cst.Name) -> None:
         if not resolve.is_dotted_name(node):
@@ -102,8 +180,26 @@ class CudaApi(Rule):
             return
         api = names[0]
         fact = self.knowledge.api(api)
+        base = imports.base_name(node)
+        assert base is not None  # a dotted name starts with a Name
+        if "torch" in self.qualified_names(base):
+            self._report_use(node, api, fact, self._direct_fix(node, base, fact))
+        else:
+            self._aliased_uses.append(_Use(node, api, fact, base))
+
+    def _report_use(
+        self, node: cst.CSTNode, api: str, fact: ApiFact | None, fix: Fix | None
+    ) -> None:
         if fact is None:
-            self._report_unknown(node, api)
+            self.report(
+                node,
+                api=api,
+                category="rewrite",
+                message=f"`{api}` is not in the knowledge base of {self.knowledge.target}; "
+                "no evidence of an Ascend equivalent",
+                suggestion="Check the torch_npu documentation for this API, or keep it behind "
+                "a device check (`if torch.cuda.is_available():`) on a CUDA-only code path.",
+            )
             return
         self.report(
             node,
@@ -112,7 +208,7 @@ class CudaApi(Rule):
             message=_message(fact, api, self.knowledge.target),
             suggestion=_suggestion(fact),
             evidence=fact.evidence,
-            fix=self._fix(node, fact),
+            fix=fix,
         )
 
     def _is_covered_by_parent(self, node: cst.CSTNode) -> bool:
@@ -129,27 +225,184 @@ class CudaApi(Rule):
             current = self.parent(current)
         return isinstance(current, (cst.Import, cst.ImportFrom))
 
-    def _report_unknown(self, node: cst.CSTNode, api: str) -> None:
-        self.report(
-            node,
-            api=api,
-            category="rewrite",
-            message=f"`{api}` is not in the knowledge base of {self.knowledge.target}; "
-            "no evidence of an Ascend equivalent",
-            suggestion="Check the torch_npu documentation for this API, or keep it behind "
-            "a device check.",
-        )
+    def _direct_fix(
+        self, node: cst.Attribute | cst.Name, base: cst.Name, fact: ApiFact | None
+    ) -> Fix | None:
+        """``torch.cuda.X`` (or ``th.cuda.X`` after ``import torch as th``) → ``torch.npu.Y``."""
+        replacement = _fixable_replacement(fact)
+        if replacement is None or not replacement.startswith("torch."):
+            return None
+        new = _with_parens_of(node, imports.dotted_expression(base.value + replacement[5:]))
+        return Fix(edits=(Edit(node, new),), needs_torch_npu_import=True)
 
-    def _fix(self, node: cst.Attribute | cst.Name, fact: ApiFact) -> Fix | None:
-        """Rewrite only a name spelled out from ``torch``: an alias may be used elsewhere."""
-        if fact.category not in FIXABLE_CATEGORIES or not fact.replacement:
+    def _import_units(self) -> list[list[ImportBinding]]:
+        """Bindings rewritten together: one ``import ... as`` alias, or one from-import."""
+        units: dict[int, list[ImportBinding]] = {}
+        for binding in self._bindings:
+            key = id(
+                binding.alias if isinstance(binding.statement, cst.Import) else binding.statement
+            )
+            units.setdefault(key, []).append(binding)
+        return list(units.values())
+
+    def _report_import_unit(self, unit: list[ImportBinding]) -> set[int]:
+        """Report the import and every use of its names; returns the uses reported."""
+        shared = self._import_edit(unit)
+        own_edits: dict[int, tuple[Edit, ...]] = {}
+        uses_by_binding = [(binding, self._uses_of(binding)) for binding in unit]
+        for binding, uses in uses_by_binding:
+            if uses is None:
+                shared = None
+            for use in uses or ():
+                edits = _aliased_use_edits(use, binding, self.knowledge)
+                if edits is None:
+                    shared = None
+                else:
+                    own_edits[id(use.node)] = edits
+
+        def fix(edits: tuple[Edit, ...]) -> Fix | None:
+            return None if shared is None else Fix(edits=(shared, *edits))
+
+        claimed: set[int] = set()
+        for binding, uses in uses_by_binding:
+            fact = self.knowledge.api(binding.target)
+            self._report_use(binding.alias, binding.target, fact, fix(()))
+            for use in uses or ():
+                self._report_use(use.node, use.api, use.fact, fix(own_edits.get(id(use.node), ())))
+                claimed.add(id(use.node))
+        return claimed
+
+    def _uses_of(self, binding: ImportBinding) -> list[_Use] | None:
+        """Every use of the binding, or None if some use is not a reported CUDA name."""
+        references = imports.binding_references(binding, self._scope_of)
+        uses = [use for use in self._aliased_uses if id(use.base) in (references or ())]
+        if references is None or {id(use.base) for use in uses} != references:
             return None
-        if not self.context.module.code_for_node(node).startswith("torch."):
+        return uses
+
+    def _import_edit(self, unit: list[ImportBinding]) -> Edit | None:
+        statement = unit[0].statement
+        if isinstance(statement, cst.Import):
+            (binding,) = unit
+            fact = self.knowledge.api(binding.target)
+            path = _npu_import_path(_fixable_replacement(fact))
+            if fact is None or path is None or not _is_module(fact, path):
+                return None
+            return Edit(
+                binding.alias, binding.alias.with_changes(name=imports.dotted_expression(path))
+            )
+        return self._from_import_edit(statement, unit)
+
+    def _from_import_edit(
+        self, statement: cst.ImportFrom, unit: list[ImportBinding]
+    ) -> Edit | None:
+        """``from torch.cuda.amp import autocast`` → ``from torch_npu.npu.amp import autocast``.
+
+        Every imported name must move to the same torch_npu module, which the knowledge
+        base must show to be a module; a renamed name keeps its local name with ``as``.
+        """
+        assert not isinstance(statement.names, cst.ImportStar)
+        if len(unit) != len(statement.names):
             return None
-        if not fact.replacement.startswith(("torch.", "torch_npu.")):
+        targets = [
+            _npu_import_path(_fixable_replacement(self.knowledge.api(b.target))) for b in unit
+        ]
+        if None in targets:
             return None
-        replacement = cst.parse_expression(fact.replacement)
-        return Fix(edits=(Edit(node, replacement),), needs_torch_npu_import=True)
+        modules = {path.rsplit(".", 1)[0] for path in targets if path}
+        if len(modules) != 1:
+            return None
+        (module,) = modules
+        original_module = imports.dotted_name(statement.module)
+        if module != "torch_npu":
+            fact = self.knowledge.api(original_module)
+            if (
+                fact is None
+                or _npu_import_path(fact.replacement) != module
+                or not _is_module(fact, module)
+            ):
+                return None
+        names = [
+            _renamed_alias(binding.alias, path.rsplit(".", 1)[1])
+            for binding, path in zip(unit, targets)
+            if path
+        ]
+        new = statement.with_changes(module=imports.dotted_expression(module), names=names)
+        return Edit(statement, new)
+
+    def _scope_of(self, node: cst.CSTNode) -> Scope | None:
+        return self.get_metadata(ScopeProvider, node, None)
+
+
+@dataclass(frozen=True)
+class _Use:
+    """A CUDA name reached through an aliased import, reported once its import is judged."""
+
+    node: cst.Attribute | cst.Name
+    api: str
+    fact: ApiFact | None
+    base: cst.Name
+
+
+def _fixable_replacement(fact: ApiFact | None) -> str | None:
+    if fact is None or not fact.replacement:
+        return None
+    if fact.category == "auto" or fact.api in HF32_FLAGS:
+        return fact.replacement
+    return None
+
+
+def _npu_import_path(replacement: str | None) -> str | None:
+    """Where a ``torch.npu`` name can be imported from without relying on import order.
+
+    ``torch.npu`` is an alias that torch_npu registers when it is imported; importing
+    ``torch.npu.amp`` would load a second copy of the module, so imports name
+    ``torch_npu.npu`` itself.
+    """
+    if replacement is None:
+        return None
+    if replacement == "torch.npu" or replacement.startswith("torch.npu."):
+        return "torch_npu.npu" + replacement[len("torch.npu") :]
+    if replacement.startswith("torch_npu."):
+        return replacement
+    return None
+
+
+def _is_module(fact: ApiFact, path: str) -> bool:
+    """The fact's evidence shows ``path`` is a module file of the torch_npu wheel."""
+    stem = path.replace(".", "/")
+    return f"{stem}/__init__.py" in fact.evidence or f"{stem}.py" in fact.evidence
+
+
+def _aliased_use_edits(
+    use: _Use, binding: ImportBinding, knowledge: Knowledge
+) -> tuple[Edit, ...] | None:
+    """What a use needs once its import is rewritten; None when no rewrite keeps it right."""
+    use_path = _npu_import_path(_fixable_replacement(use.fact))
+    binding_path = _npu_import_path(_fixable_replacement(knowledge.api(binding.target)))
+    if use_path is None or binding_path is None:
+        return None
+    if use_path != binding_path and not use_path.startswith(binding_path + "."):
+        return None
+    new_tail = use_path[len(binding_path) :]
+    if new_tail == use.api[len(binding.target) :]:
+        return ()
+    new = imports.dotted_expression(use.base.value + new_tail)
+    return (Edit(use.node, _with_parens_of(use.node, new)),)
+
+
+def _renamed_alias(alias: cst.ImportAlias, leaf: str) -> cst.ImportAlias:
+    name = imports.dotted_name(alias.name)
+    if leaf == name:
+        return alias
+    asname = alias.asname or cst.AsName(name=cst.Name(name))
+    return alias.with_changes(name=cst.Name(leaf), asname=asname)
+
+
+def _with_parens_of(
+    node: cst.Attribute | cst.Name, new: cst.Attribute | cst.Name
+) -> cst.BaseExpression:
+    return new.with_changes(lpar=node.lpar, rpar=node.rpar)
 
 
 def _message(fact: ApiFact, api: str, target: str) -> str:

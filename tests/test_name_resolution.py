@@ -40,7 +40,13 @@ def test_spelling_resolves_to_qualified_name(
 ) -> None:
     write(tmp_path, "m.py", code)
     _, report = check_json("--select", "PC001", ".", cwd=tmp_path)
-    assert [(f["api"], f["line"]) for f in report["findings"]] == [(api, line)]
+    import_lines = {
+        number
+        for number, text in enumerate(code.splitlines(), 1)
+        if text.startswith(("import ", "from "))
+    }  # an aliased CUDA import is a finding of its own (its fix rewrites the import)
+    uses = [(f["api"], f["line"]) for f in report["findings"] if f["line"] not in import_lines]
+    assert uses == [(api, line)]
 
 
 @pytest.mark.parametrize(

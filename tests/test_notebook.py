@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from conftest import FIXTURES, check_json, run_cli, write
 
-from portcheck.notebook import mask_ipython
+from portcheck.notebook import UnmappableFix, apply_fixed_python, mask_ipython, parse_notebook
 
 NOTEBOOKS = FIXTURES / "notebooks"
 POSITION = ("rule", "api", "category", "line", "column", "end_line", "end_column", "source")
@@ -181,3 +181,79 @@ def test_ipython_syntax_is_masked_line_for_line(cell: list[str], analysed: list[
     masked, _ = mask_ipython(cell)
 
     assert masked == analysed
+
+
+def test_fix_rewrites_only_the_fixed_cells_and_keeps_the_notebook_valid(probe: Path) -> None:
+    nbformat = pytest.importorskip("nbformat")
+    path = probe / "train_probe.ipynb"
+    before_text = path.read_text(encoding="utf-8")
+    before = json.loads(before_text)
+
+    result = run_cli("check", "--fix", "--format", "json", "train_probe.ipynb", cwd=probe)
+
+    after_text = path.read_text(encoding="utf-8")
+    after = json.loads(after_text)
+    nbformat.validate(nbformat.reads(after_text, as_version=4))
+    changed = [
+        number
+        for number, (old, new) in enumerate(zip(before["cells"], after["cells"]), start=1)
+        if old["source"] != new["source"]
+    ]
+    assert changed == [2, 3, 5, 6, 8]
+    for old, new in zip(before["cells"], after["cells"]):
+        assert {**new, "source": old["source"]} == old  # outputs, ids, metadata untouched
+    assert {**after, "cells": before["cells"]} == before
+    # Same JSON layout (indent 1, key order, UTF-8 "→", final newline): only sources differ.
+    restored = {
+        **after,
+        "cells": [
+            {**new, "source": old["source"]} for old, new in zip(before["cells"], after["cells"])
+        ],
+    }
+    assert json.dumps(restored, indent=1, ensure_ascii=False) + "\n" == before_text
+    cell_6 = "".join(after["cells"][5]["source"])
+    assert cell_6.startswith("%%time\n") and "!nvidia-smi --query-gpu" in cell_6
+    assert "torch.npu.synchronize()" in cell_6
+    assert "import torch_npu\n" in after["cells"][1]["source"]
+    remaining = json.loads(result.stdout)["findings"]
+    assert [(f["api"], f["cell"], f["cell_line"]) for f in remaining] == [
+        ("torch.backends.cudnn.benchmark", 5, 3)
+    ]
+
+
+def test_fixed_notebook_checks_like_the_fixed_python_file(probe: Path) -> None:
+    run_cli("check", "--fix", "train_probe.ipynb", "train_probe.py", cwd=probe)
+    _, report = check_json("train_probe.ipynb", "train_probe.py", cwd=probe)
+
+    notebook = [f for f in report["findings"] if f["path"] == "train_probe.ipynb"]
+    script = [f for f in report["findings"] if f["path"] == "train_probe.py"]
+    assert _positions(notebook) == _positions(script) != []
+
+
+def test_fix_keeps_a_notebook_stored_as_one_string_per_cell(tmp_path: Path) -> None:
+    document = json.loads(_notebook("import torch\n", "x = 1\ntorch.cuda.synchronize()"))
+    path = write(tmp_path, "nb.ipynb", json.dumps(document, separators=(",", ":")))
+
+    run_cli("check", "--fix", "nb.ipynb", cwd=tmp_path)
+
+    text = path.read_text(encoding="utf-8")
+    cells = json.loads(text)["cells"]
+    assert "\n" not in text and not text.endswith("\n")
+    assert cells[1]["source"] == "x = 1\ntorch.npu.synchronize()"
+    assert cells[0]["source"] == "import torch\nimport torch_npu\n"
+
+
+def test_fix_leaves_a_malformed_notebook_alone(tmp_path: Path) -> None:
+    path = write(tmp_path, "broken.ipynb", '{"cells": [')
+
+    result = run_cli("check", "--fix", "--format", "json", "broken.ipynb", cwd=tmp_path)
+
+    assert path.read_text(encoding="utf-8") == '{"cells": ['
+    assert [d["code"] for d in json.loads(result.stdout)["diagnostics"]] == ["notebook-error"]
+
+
+def test_a_fix_that_cannot_be_put_back_into_one_cell_is_refused() -> None:
+    notebook = parse_notebook(_notebook("%%time\nimport torch"))
+
+    with pytest.raises(UnmappableFix):
+        apply_fixed_python(notebook, "import torch_npu\n" + notebook.python)

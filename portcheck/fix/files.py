@@ -19,6 +19,7 @@ from portcheck.engine import IN_PROCESS_LIMIT, Analyzer, FileResult, default_job
 from portcheck.fix.source import FindingFilter, fix_source
 from portcheck.fix.write import write_fixed_source
 from portcheck.model import Diagnostic
+from portcheck.notebook import fix_notebook
 from portcheck.source import read_source
 
 
@@ -98,12 +99,13 @@ def fix_files(
 
 def fix_file(request: FixRequest, source_file: SourceFile) -> FileFix:
     analyzer = request.analyzer
-    if source_file.kind != "python":
+    if source_file.kind not in ("python", "notebook"):
         return FileFix(analyzer.analyze_file(source_file))
     source = read_source(source_file.path, source_file.display, analyzer.max_bytes)
     if isinstance(source, Diagnostic):
         return FileFix(FileResult(source_file.display, diagnostics=[source]))
-    outcome = fix_source(
+    fixer = fix_notebook if source_file.kind == "notebook" else fix_source
+    outcome = fixer(
         analyzer, source_file.display, source.text, unsafe=request.unsafe, keep=request.keep
     )
     result = FileResult(

@@ -12,6 +12,8 @@ from collections.abc import Sequence
 
 import libcst as cst
 
+from portcheck.imports import dotted_name
+
 PACKAGE = "torch_npu"
 
 
@@ -42,12 +44,12 @@ class _ModuleLevelImportFinder(cst.CSTVisitor):
         return False
 
     def visit_Import(self, node: cst.Import) -> bool:
-        if any(_is_package(_dotted(alias.name)) for alias in node.names):
+        if any(_is_package(dotted_name(alias.name)) for alias in node.names):
             self.found = True
         return False
 
     def visit_ImportFrom(self, node: cst.ImportFrom) -> bool:
-        if not node.relative and node.module is not None and _is_package(_dotted(node.module)):
+        if not node.relative and node.module is not None and _is_package(dotted_name(node.module)):
             self.found = True
         return False
 
@@ -57,7 +59,7 @@ def _insertion_index(body: Sequence[cst.BaseStatement]) -> int:
     for index, statement in enumerate(body):
         if any(
             isinstance(small, cst.Import)
-            and any(_dotted(alias.name).split(".")[0] == "torch" for alias in small.names)
+            and any(dotted_name(alias.name).split(".")[0] == "torch" for alias in small.names)
             for small in _small_statements(statement)
         ):
             return index + 1
@@ -90,11 +92,3 @@ def _is_docstring(statement: cst.BaseStatement) -> bool:
 
 def _is_package(name: str) -> bool:
     return name == PACKAGE or name.startswith(PACKAGE + ".")
-
-
-def _dotted(node: cst.BaseExpression) -> str:
-    if isinstance(node, cst.Name):
-        return node.value
-    if isinstance(node, cst.Attribute):
-        return f"{_dotted(node.value)}.{node.attr.value}"
-    return ""
