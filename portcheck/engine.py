@@ -184,10 +184,10 @@ class Analyzer:
         try:
             parsed = nb.parse_notebook(source.text)
         except nb.NotebookError as error:
-            problem = Diagnostic(display, "notebook-error", f"{display}: {error}", error.severity)
-            result.diagnostics.append(problem)
+            result.diagnostics.append(nb.notebook_diagnostic(display, error))
             return
         python = parsed.python
+        result.suppressions = scan_suppressions(python, "python")
         self._check_python(display, SourceText(python, python.encode(), "utf-8"), result, False)
         result.findings = nb.locate_findings(parsed, result.findings)
         result.diagnostics = [nb.locate_diagnostic(parsed, d) for d in result.diagnostics]

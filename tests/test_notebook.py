@@ -257,3 +257,11 @@ def test_a_fix_that_cannot_be_put_back_into_one_cell_is_refused() -> None:
 
     with pytest.raises(UnmappableFix):
         apply_fixed_python(notebook, "import torch_npu\n" + notebook.python)
+
+
+def test_suppression_comments_work_inside_cells(tmp_path: Path) -> None:
+    cells = ("import torch", "x.cuda()\ntorch.cuda.synchronize()  # portcheck: ignore[PC001]")
+    write(tmp_path, "nb.ipynb", _notebook(*cells))
+    _, report = check_json("nb.ipynb", cwd=tmp_path)
+
+    assert [(f["rule"], f["cell"]) for f in report["findings"]] == [("PC002", 2)]
