@@ -241,6 +241,37 @@ def _check_stdin(
     return analyze_stdin(analyzer, raw, stdin_source_file(stdin_filename, root))
 
 
+@main.command()
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(path_type=Path),
+    help="Settings file [default: the nearest pyproject.toml with a [tool.portcheck] table].",
+)
+def lsp(config_file: Path | None) -> None:
+    """Serve findings and safe fixes to an editor: the Language Server Protocol over stdio.
+
+    Needs the lsp extra: pip install 'portcheck[lsp]'.
+    """
+    from portcheck.baseline import BaselineError
+    from portcheck.config import Overrides
+    from portcheck.engine import Analyzer
+    from portcheck.filter import filter_options
+
+    try:
+        from portcheck.lsp import serve
+    except ModuleNotFoundError as error:
+        if (error.name or "").split(".")[0] not in ("pygls", "lsprotocol"):
+            raise
+        raise PortcheckError("`portcheck lsp` needs pygls: pip install 'portcheck[lsp]'") from error
+    settings = _settings((Path("."),), config_file, Overrides())
+    try:
+        options = filter_options(settings, Path.cwd(), None)
+    except BaselineError as error:
+        raise PortcheckError(str(error)) from error
+    serve(Analyzer(target=settings.target, rule_ids=settings.rules), options)
+
+
 @main.command(name="rules")
 def list_rules() -> None:
     """List every rule with its id, name, category and whether it can fix."""

@@ -1,0 +1,240 @@
+"""``portcheck lsp``: findings and safe fixes in the editor, over the Language Server Protocol.
+
+Editors speak LSP, so one stdio server serves VS Code, Neovim, Helix, Emacs and the
+rest. Each open Python file (and each manifest or ``.cu`` file) is analysed from the
+editor's buffer, unsaved edits included, on open, change and save; every finding
+becomes an LSP diagnostic carrying its rule, category and suggestion. The code actions
+are the safe fixes of ``portcheck check --fix``: one per fixable finding under the
+cursor and one "fix all", each a set of line edits to the buffer.
+
+This module needs the optional ``lsp`` extra (pygls); nothing else imports it.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from lsprotocol import types as lsp
+from pygls.lsp.server import LanguageServer
+from pygls.workspace import TextDocument
+
+from portcheck import __version__
+from portcheck.discover import SourceFile, display_path, file_kind
+from portcheck.engine import Analyzer
+from portcheck.filter import FilterOptions, filter_results
+from portcheck.fix import fix_source
+from portcheck.model import Finding
+from portcheck.source import SourceText
+
+SOURCE = "portcheck"
+SEVERITY = {
+    "blocker": lsp.DiagnosticSeverity.Error,
+    "rewrite": lsp.DiagnosticSeverity.Warning,
+    "caution": lsp.DiagnosticSeverity.Warning,
+    "auto": lsp.DiagnosticSeverity.Information,
+}
+"""A blocker has no Ascend path at all; an ``auto`` finding is one code action away."""
+
+FIX_ALL_KIND = f"{lsp.CodeActionKind.SourceFixAll.value}.{SOURCE}"
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
+
+
+class PortcheckServer(LanguageServer):
+    """A pygls server with the rules, knowledge and filters of ``portcheck check`` here.
+
+    Paths are named relative to the server's working directory, the workspace root an
+    editor starts it in, so per-file ignores and the baseline match as in CI.
+    """
+
+    def __init__(self, analyzer: Analyzer, options: FilterOptions) -> None:
+        super().__init__(SOURCE, __version__)
+        self.analyzer = analyzer
+        self.options = options
+
+    def source_file(self, document: TextDocument) -> SourceFile | None:
+        """The file behind an editor buffer; None for what portcheck does not check here."""
+        if document.path is None:
+            return None
+        path = Path(document.path)
+        kind = file_kind(path.name)
+        if kind not in ("python", "text"):
+            return None  # notebooks reach a server cell by cell: checked by the CLI instead
+        return SourceFile(path, display_path(path, Path.cwd()), kind)
+
+    def findings(self, document: TextDocument) -> list[Finding]:
+        source_file = self.source_file(document)
+        if source_file is None:
+            return []
+        text = document.source
+        source = SourceText(text, text.encode("utf-8", "surrogatepass"), "utf-8")
+        result = self.analyzer.analyze_text(source_file, source)
+        return list(filter_results([result], self.options).findings)
+
+    def publish(self, uri: str) -> None:
+        document = self.workspace.get_text_document(uri)
+        diagnostics = [to_diagnostic(document, finding) for finding in self.findings(document)]
+        self.text_document_publish_diagnostics(
+            lsp.PublishDiagnosticsParams(uri=uri, diagnostics=diagnostics, version=document.version)
+        )
+
+    def code_actions(self, params: lsp.CodeActionParams) -> list[lsp.CodeAction]:
+        """A quick fix per fixable finding in the request, and "fix all" with them.
+
+        Editors ask for code actions whenever the cursor moves: "fix all" is computed
+        only when a portcheck fix is at the cursor or when it is asked for by kind.
+        """
+        document = self.workspace.get_text_document(params.text_document.uri)
+        source_file = self.source_file(document)
+        if source_file is None or source_file.kind != "python":
+            return []
+        only = params.context.only
+        actions: list[lsp.CodeAction] = []
+        if _wanted(lsp.CodeActionKind.QuickFix.value, only):
+            for diagnostic in params.context.diagnostics:
+                at = _FindingAt.from_data(diagnostic)
+                if at is None:
+                    continue
+                outcome = fix_source(self.analyzer, source_file.display, document.source, keep=at)
+                if outcome.changed:
+                    title = f"portcheck: fix {at.rule} ({outcome.fixed[0].api})"
+                    kind = lsp.CodeActionKind.QuickFix
+                    actions.append(_action(title, kind, document, outcome.text, diagnostic))
+        if (actions or only) and _wanted(FIX_ALL_KIND, only):
+            outcome = fix_source(self.analyzer, source_file.display, document.source)
+            if outcome.changed:
+                title = f"portcheck: apply all {len(outcome.fixed)} safe fixes"
+                actions.append(_action(title, FIX_ALL_KIND, document, outcome.text))
+        return actions
+
+
+def _wanted(kind: str, only: Sequence[str] | None) -> bool:
+    """LSP kinds are hierarchical: asking for ``source`` includes ``source.fixAll.portcheck``."""
+    if not only:
+        return True
+    asked = [getattr(value, "value", value) for value in only]
+    return any(kind == prefix or kind.startswith(f"{prefix}.") for prefix in asked)
+
+
+def to_diagnostic(document: TextDocument, finding: Finding) -> lsp.Diagnostic:
+    """One finding as the editor shows it: rule as the code, category first, then the help."""
+    points = lsp.Range(
+        start=lsp.Position(line=finding.line - 1, character=finding.column - 1),
+        end=lsp.Position(line=finding.end_line - 1, character=finding.end_column - 1),
+    )
+    message = f"[{finding.category}] {finding.message}"
+    if finding.suggestion:
+        message += f"\nhelp: {finding.suggestion}"
+    return lsp.Diagnostic(
+        range=document.range_to_client_units(points),
+        message=message,
+        severity=SEVERITY[finding.category],
+        code=finding.rule,
+        source=SOURCE,
+        data={
+            "rule": finding.rule,
+            "api": finding.api,
+            "category": finding.category,
+            "fixable": finding.fixable,
+            "line": finding.line,
+            "column": finding.column,
+        },
+    )
+
+
+@dataclass(frozen=True)
+class _FindingAt:
+    """The filter that keeps one finding only, so a quick fix changes nothing else."""
+
+    rule: str
+    line: int
+    column: int
+
+    @classmethod
+    def from_data(cls, diagnostic: lsp.Diagnostic) -> _FindingAt | None:
+        data = diagnostic.data
+        if diagnostic.source != SOURCE or not isinstance(data, dict) or not data.get("fixable"):
+            return None
+        try:
+            return cls(str(data["rule"]), int(data["line"]), int(data["column"]))
+        except (KeyError, TypeError, ValueError):
+            return None
+
+    def __call__(self, text: str, findings: Sequence[Finding]) -> list[Finding]:
+        return [
+            finding
+            for finding in findings
+            if (finding.rule, finding.line, finding.column) == (self.rule, self.line, self.column)
+        ]
+
+
+def _action(
+    title: str,
+    kind: str,
+    document: TextDocument,
+    fixed: str,
+    diagnostic: lsp.Diagnostic | None = None,
+) -> lsp.CodeAction:
+    edit = lsp.WorkspaceEdit(changes={document.uri: line_edits(document.source, fixed)})
+    return lsp.CodeAction(
+        title=title,
+        kind=kind,
+        diagnostics=[diagnostic] if diagnostic else None,
+        is_preferred=diagnostic is not None,
+        edit=edit,
+    )
+
+
+def line_edits(before: str, after: str) -> list[lsp.TextEdit]:
+    """The smallest whole-line edits from ``before`` to ``after`` (no column arithmetic)."""
+    old, new = _LINE.findall(before), _LINE.findall(after)
+    edits: list[lsp.TextEdit] = []
+    matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
+    for tag, old_start, old_end, new_start, new_end in matcher.get_opcodes():
+        if tag == "equal":
+            continue
+        span = lsp.Range(
+            start=lsp.Position(line=old_start, character=0),
+            end=lsp.Position(line=old_end, character=0),
+        )
+        edits.append(lsp.TextEdit(range=span, new_text="".join(new[new_start:new_end])))
+    return edits
+
+
+def create_server(analyzer: Analyzer, options: FilterOptions) -> PortcheckServer:
+    server = PortcheckServer(analyzer, options)
+
+    @server.feature(lsp.TEXT_DOCUMENT_DID_OPEN)
+    def did_open(ls: PortcheckServer, params: lsp.DidOpenTextDocumentParams) -> None:
+        ls.publish(params.text_document.uri)
+
+    @server.feature(lsp.TEXT_DOCUMENT_DID_CHANGE)
+    def did_change(ls: PortcheckServer, params: lsp.DidChangeTextDocumentParams) -> None:
+        ls.publish(params.text_document.uri)
+
+    @server.feature(lsp.TEXT_DOCUMENT_DID_SAVE)
+    def did_save(ls: PortcheckServer, params: lsp.DidSaveTextDocumentParams) -> None:
+        ls.publish(params.text_document.uri)
+
+    @server.feature(lsp.TEXT_DOCUMENT_DID_CLOSE)
+    def did_close(ls: PortcheckServer, params: lsp.DidCloseTextDocumentParams) -> None:
+        ls.text_document_publish_diagnostics(
+            lsp.PublishDiagnosticsParams(uri=params.text_document.uri, diagnostics=[])
+        )
+
+    @server.feature(
+        lsp.TEXT_DOCUMENT_CODE_ACTION,
+        lsp.CodeActionOptions(code_action_kinds=[lsp.CodeActionKind.QuickFix, FIX_ALL_KIND]),
+    )
+    def code_action(ls: PortcheckServer, params: lsp.CodeActionParams) -> list[lsp.CodeAction]:
+        return ls.code_actions(params)
+
+    return server
+
+
+def serve(analyzer: Analyzer, options: FilterOptions) -> None:
+    """Serve over stdin/stdout until the editor says ``exit``."""
+    create_server(analyzer, options).start_io()

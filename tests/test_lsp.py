@@ -1,0 +1,249 @@
+"""`portcheck lsp` driven as an editor drives it: the real server process over stdio.
+
+Every message is written by hand with its Content-Length header, so the test checks
+the wire protocol itself, not a client library's idea of it. Every wait is bounded.
+"""
+
+from __future__ import annotations
+
+import json
+import queue
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, Any, Callable
+
+import pytest
+
+pytest.importorskip("pygls", reason="the lsp extra is not installed")
+
+TIMEOUT = 30.0
+SERVER = [sys.executable, "-c", "from portcheck.cli import main; main()", "lsp"]
+SOURCE = 'import torch\nlabel = "😀"; torch.cuda.synchronize()\nx = torch.ones(2).cuda()\n'
+
+
+class Client:
+    """A minimal LSP client: JSON-RPC over the server's stdin/stdout."""
+
+    def __init__(self, cwd: Path, command: list[str] = SERVER) -> None:
+        self.process = subprocess.Popen(
+            command, cwd=cwd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        )
+        self.inbox: queue.Queue[dict[str, Any]] = queue.Queue()
+        self.last_id = 0
+        assert self.process.stdout is not None
+        threading.Thread(target=self._read, args=(self.process.stdout,), daemon=True).start()
+
+    def _read(self, stream: IO[bytes]) -> None:
+        while True:
+            headers: dict[str, str] = {}
+            while (line := stream.readline()) not in (b"\r\n", b""):
+                name, _, value = line.decode("ascii").partition(":")
+                headers[name.strip().lower()] = value.strip()
+            if not headers:
+                return
+            body = stream.read(int(headers["content-length"]))
+            self.inbox.put(json.loads(body))
+
+    def send(self, message: dict[str, Any]) -> None:
+        body = json.dumps({"jsonrpc": "2.0", **message}).encode("utf-8")
+        assert self.process.stdin is not None
+        self.process.stdin.write(b"Content-Length: %d\r\n\r\n" % len(body) + body)
+        self.process.stdin.flush()
+
+    def notify(self, method: str, params: dict[str, Any] | None = None) -> None:
+        self.send({"method": method, "params": params})
+
+    def request(self, method: str, params: dict[str, Any] | None = None) -> Any:
+        self.last_id += 1
+        request_id = self.last_id
+        self.send({"id": request_id, "method": method, "params": params})
+        answer = self.wait(lambda message: message.get("id") == request_id, method)
+        assert "error" not in answer, answer
+        return answer["result"]
+
+    def wait(self, wanted: Callable[[dict[str, Any]], bool], what: str) -> dict[str, Any]:
+        while True:
+            try:
+                message = self.inbox.get(timeout=TIMEOUT)
+            except queue.Empty:
+                pytest.fail(f"no {what} from the server within {TIMEOUT}s")
+            if wanted(message):
+                return message
+
+    def diagnostics(self, uri: str, version: int) -> list[dict[str, Any]]:
+        notification = self.wait(
+            lambda m: (
+                m.get("method") == "textDocument/publishDiagnostics"
+                and m["params"]["uri"] == uri
+                and m["params"].get("version") == version
+            ),
+            f"diagnostics for version {version}",
+        )
+        return notification["params"]["diagnostics"]
+
+    def close(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+        self.process.wait(timeout=TIMEOUT)
+        for stream in (self.process.stdin, self.process.stdout, self.process.stderr):
+            if stream is not None:
+                stream.close()
+
+
+@pytest.fixture()
+def workspace(tmp_path: Path) -> Path:
+    (tmp_path / "train.py").write_text(SOURCE, encoding="utf-8")
+    return tmp_path
+
+
+@pytest.fixture()
+def client(workspace: Path) -> Iterator[Client]:
+    client = Client(workspace)
+    try:
+        capabilities = client.request(
+            "initialize",
+            {"processId": None, "rootUri": workspace.as_uri(), "capabilities": {}},
+        )["capabilities"]
+        assert capabilities["codeActionProvider"]
+        client.notify("initialized", {})
+        yield client
+    finally:
+        client.close()
+
+
+def _open(client: Client, path: Path, text: str) -> list[dict[str, Any]]:
+    document = {"uri": path.as_uri(), "languageId": "python", "version": 1, "text": text}
+    client.notify("textDocument/didOpen", {"textDocument": document})
+    return client.diagnostics(path.as_uri(), 1)
+
+
+def _apply(text: str, edits: list[dict[str, Any]]) -> str:
+    """Apply whole-line TextEdits (what the server sends) the way an editor does."""
+    lines = text.splitlines(keepends=True)
+    for edit in sorted(edits, key=lambda e: e["range"]["start"]["line"], reverse=True):
+        start, end = edit["range"]["start"], edit["range"]["end"]
+        assert start["character"] == end["character"] == 0
+        lines[start["line"] : end["line"]] = [edit["newText"]]
+    return "".join(lines)
+
+
+def test_opened_file_gets_diagnostics_with_rule_category_and_suggestion(
+    client: Client, workspace: Path
+) -> None:
+    diagnostics = _open(client, workspace / "train.py", SOURCE)
+
+    by_code = {d["data"]["api"]: d for d in diagnostics}
+    synchronize = by_code["torch.cuda.synchronize"]
+    assert (synchronize["code"], synchronize["source"]) == ("PC001", "portcheck")
+    assert synchronize["message"].startswith("[auto] `torch.cuda.synchronize`")
+    assert "\nhelp: Use `torch.npu.synchronize`" in synchronize["message"]
+    assert synchronize["severity"] == 3  # Information: an auto finding is one action away
+    # "😀" is one code point but two UTF-16 code units, LSP's default position encoding.
+    assert synchronize["range"] == {
+        "start": {"line": 1, "character": 14},
+        "end": {"line": 1, "character": 36},
+    }
+    assert "torch.Tensor.cuda" in by_code
+
+
+def test_code_action_returns_the_safe_fix_as_a_workspace_edit(
+    client: Client, workspace: Path
+) -> None:
+    path = workspace / "train.py"
+    diagnostics = _open(client, path, SOURCE)
+    synchronize = next(d for d in diagnostics if d["data"]["api"] == "torch.cuda.synchronize")
+
+    actions = client.request(
+        "textDocument/codeAction",
+        {
+            "textDocument": {"uri": path.as_uri()},
+            "range": synchronize["range"],
+            "context": {"diagnostics": [synchronize]},
+        },
+    )
+
+    quick_fix, fix_all = actions
+    assert quick_fix["kind"] == "quickfix" and quick_fix["isPreferred"] is True
+    assert quick_fix["diagnostics"] == [synchronize]
+    fixed_one = _apply(SOURCE, quick_fix["edit"]["changes"][path.as_uri()])
+    assert "torch.npu.synchronize()" in fixed_one
+    assert "torch.ones(2).cuda()" in fixed_one  # a quick fix touches its own finding only
+    assert fix_all["kind"] == "source.fixAll.portcheck"
+    fixed_all = _apply(SOURCE, fix_all["edit"]["changes"][path.as_uri()])
+    assert "torch.ones(2).npu()" in fixed_all and "torch.npu.synchronize()" in fixed_all
+
+
+def test_edits_are_checked_again_and_close_clears_diagnostics(
+    client: Client, workspace: Path
+) -> None:
+    path = workspace / "train.py"
+    _open(client, path, SOURCE)
+
+    client.notify(
+        "textDocument/didChange",
+        {
+            "textDocument": {"uri": path.as_uri(), "version": 2},
+            "contentChanges": [{"text": "import torch\ntorch.npu.synchronize()\n"}],
+        },
+    )
+    assert client.diagnostics(path.as_uri(), 2) == []
+    client.notify("textDocument/didClose", {"textDocument": {"uri": path.as_uri()}})
+    cleared = client.wait(
+        lambda m: m.get("method") == "textDocument/publishDiagnostics", "cleared diagnostics"
+    )
+    assert cleared["params"]["diagnostics"] == []
+
+
+def test_suppression_comments_and_config_apply_in_the_editor(
+    client: Client, workspace: Path
+) -> None:
+    text = "import torch\ntorch.cuda.synchronize()  # portcheck: ignore[PC001]\nx.cuda()\n"
+    diagnostics = _open(client, workspace / "other.py", text)
+
+    assert [d["code"] for d in diagnostics] == ["PC002"]
+
+
+def test_shutdown_and_exit_end_the_server(workspace: Path) -> None:
+    client = Client(workspace)
+    try:
+        client.request("initialize", {"processId": None, "rootUri": None, "capabilities": {}})
+        client.notify("initialized", {})
+        assert client.request("shutdown") is None
+        client.notify("exit")
+        assert client.process.wait(timeout=TIMEOUT) == 0
+    finally:
+        client.close()
+
+
+def test_without_pygls_the_command_says_how_to_install_it(tmp_path: Path) -> None:
+    blocked = "import sys; sys.modules['pygls'] = None; from portcheck.cli import main; main()"
+    result = subprocess.run(
+        [sys.executable, "-c", blocked, "lsp"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+    )
+
+    assert result.returncode == 2
+    assert "pip install 'portcheck[lsp]'" in result.stderr
+
+
+def test_check_never_imports_the_language_server(tmp_path: Path) -> None:
+    (tmp_path / "a.py").write_text("import torch\ntorch.cuda.synchronize()\n", encoding="utf-8")
+    probe = (
+        "import sys\n"
+        "from click.testing import CliRunner\n"
+        "from portcheck.cli import main\n"
+        "CliRunner().invoke(main, ['check', '--exit-zero', 'a.py'])\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('pygls', 'lsprotocol')"
+        " or m == 'portcheck.lsp'))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], cwd=tmp_path, capture_output=True, text=True, timeout=60
+    )
+
+    assert result.stdout.strip() == "[]", result.stderr
