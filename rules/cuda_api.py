@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import libcst as cst
 from libcst.metadata import Scope, ScopeProvider
+from portcheck.rules._advice import api_suggestion
 
 from portcheck import imports, resolve
 from portcheck.imports import ImportBinding
@@ -418,4 +419,4 @@ def _message(fact: ApiFact, api: str, target: str) -> str:
 def _suggestion(fact: ApiFact) -> str | None:
     if fact.replacement and fact.category == "auto":
         return f"Use `{fact.replacement}` (after `import torch_npu`). {fact.note}".strip()
-    return fact.note or None
+    return api_suggestion(fact)

@@ -13,6 +13,8 @@ import configparser
 import re
 import sys
 
+from portcheck.rules._advice import package_suggestion
+
 from portcheck import requirements
 from portcheck.knowledge import Knowledge
 from portcheck.model import Finding
@@ -117,7 +119,7 @@ class CudaDependency(TextRule):
             api=fact.distribution,
             category=fact.category,  # type: ignore[arg-type]
             message=message,
-            suggestion=fact.note or None,
+            suggestion=package_suggestion(fact),
             fixable=False,
             evidence=fact.evidence,
         )

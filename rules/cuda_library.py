@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import libcst as cst
 from libcst.helpers import get_full_name_for_node
+from portcheck.rules._advice import api_suggestion
 
 from portcheck import resolve
 from portcheck.knowledge import ApiFact, Knowledge
@@ -102,7 +103,7 @@ class CudaOnlyLibrary(Rule):
             api=name,
             category=fact.category,  # type: ignore[arg-type]
             message=_message(fact, name, how),
-            suggestion=fact.note or None,
+            suggestion=api_suggestion(fact),
             evidence=fact.evidence,
         )
         return True

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import libcst as cst
 import libcst.matchers as m
+from portcheck.rules._advice import package_suggestion
 
 from portcheck import requirements, resolve
 from portcheck.rule import Invalid, Rule, Valid
@@ -63,6 +64,6 @@ class SetupRequires(Rule):
             api=fact.distribution,
             category=fact.category,  # type: ignore[arg-type]
             message=message,
-            suggestion=fact.note or None,
+            suggestion=package_suggestion(fact),
             evidence=fact.evidence,
         )
