@@ -74,6 +74,7 @@ def write(path: Path, findings: Sequence[Finding], root: Path, target: str) -> i
     """Write the baseline of ``findings`` to ``path``; return how many keys it holds."""
     directory = Path(os.path.abspath(path)).parent.as_posix()
     document = to_document(findings, root.as_posix(), directory, target)
+    path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return len(document["findings"])
 

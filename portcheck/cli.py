@@ -14,6 +14,7 @@ from portcheck import __version__
 if TYPE_CHECKING:
     from portcheck.config import Overrides, Settings
     from portcheck.engine import Analyzer, FileResult
+    from portcheck.filter import FilterOptions
     from portcheck.run import Report
 
 STDIN_PATH = Path("-")
@@ -42,22 +43,22 @@ def _settings(paths: tuple[Path, ...], config_file: Path | None, overrides: Over
         raise PortcheckError(str(error)) from error
 
 
-def _filtered(
-    report: Report,
-    results: list[FileResult],
-    settings: Settings,
-    root: Path,
-    diff_base: str | None,
-) -> Report:
-    """The filter stage: what the configuration, comments, baseline and diff let through."""
+def _filter_options(settings: Settings, root: Path, diff_base: str | None) -> FilterOptions:
+    """What the filter stage needs: read the baseline and ask git before any file is read."""
     from portcheck.baseline import BaselineError
-    from portcheck.filter import apply_to, filter_options, filter_results
+    from portcheck.filter import filter_options
     from portcheck.gitdiff import GitDiffError
 
     try:
-        options = filter_options(settings, root, diff_base)
+        return filter_options(settings, root, diff_base)
     except (BaselineError, GitDiffError) as error:
         raise PortcheckError(str(error)) from error
+
+
+def _filtered(report: Report, results: list[FileResult], options: FilterOptions) -> Report:
+    """The filter stage: what the configuration, comments, baseline and diff let through."""
+    from portcheck.filter import apply_to, filter_results
+
     return apply_to(report, filter_results(results, options))
 
 
@@ -179,16 +180,20 @@ def check(
         max_bytes=max_file_size,
     )
     root = Path.cwd()
+    filters = _filter_options(settings, root, diff_base)
     if unsafe_fixes and not (fix or diff):
         raise PortcheckError("--unsafe-fixes applies only with --fix or --diff")
     fixed = None
     if STDIN_PATH in paths:
         results, discovery_diagnostics = [_check_stdin(analyzer, paths, stdin_filename, root)], []
     elif fix or diff:
+        from portcheck.filter import FixableFindings
         from portcheck.fix.files import FixRequest, fix_paths
 
         run = fix_paths(
-            FixRequest(analyzer, unsafe=unsafe_fixes, write=not diff),
+            FixRequest(
+                analyzer, unsafe=unsafe_fixes, write=not diff, keep=FixableFindings(filters)
+            ),
             list(paths) or [Path(".")],
             root,
             (*settings.run_excludes(root), *_split_codes(exclude)),
@@ -216,7 +221,7 @@ def check(
     report = build_report(analyzer.target, results, discovery_diagnostics)
     if fixed is not None:
         report = dataclasses.replace(report, extra_summary={**report.extra_summary, "fixed": fixed})
-    report = _filtered(report, results, settings, root, diff_base)
+    report = _filtered(report, results, filters)
     from portcheck.report import render_as
 
     text = render_as(output_format, report)
@@ -270,6 +275,67 @@ def lsp(config_file: Path | None) -> None:
     except BaselineError as error:
         raise PortcheckError(str(error)) from error
     serve(Analyzer(target=settings.target, rule_ids=settings.rules), options)
+
+
+@main.command(name="baseline")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path),
+    help="Baseline file to write [default: `baseline` of the configuration].",
+)
+@click.option("--config", "config_file", type=click.Path(path_type=Path), help="Settings file.")
+@click.option("--target", help="torch_npu release to check against, e.g. torch_npu==2.14.0.")
+@click.option("--select", multiple=True, help="Rule ids or prefixes to enable (comma-separated).")
+@click.option("--ignore", multiple=True, help="Rule ids or prefixes to disable (comma-separated).")
+@click.option("--exclude", multiple=True, help="Extra paths or glob patterns to skip.")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), help="Worker processes [default: cores].")
+def write_baseline(
+    paths: tuple[Path, ...],
+    output: Path | None,
+    config_file: Path | None,
+    target: str | None,
+    select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    exclude: tuple[str, ...],
+    jobs: int | None,
+) -> None:
+    """Record the findings under PATHS (default: .) so `check --baseline` reports only new ones.
+
+    Rewrite it whenever findings are fixed: fixed findings drop out of it.
+    """
+    from portcheck.baseline import write
+    from portcheck.config import Overrides
+    from portcheck.engine import Analyzer
+    from portcheck.run import build_report, collect
+
+    overrides = Overrides(target=target, select=_split_codes(select), ignore=_split_codes(ignore))
+    settings = _settings(paths, config_file, overrides)
+    output = output or settings.baseline
+    if output is None:
+        raise PortcheckError(
+            "baseline: name the file to write with -o FILE, or set `baseline` in [tool.portcheck]"
+        )
+    settings = dataclasses.replace(settings, baseline=None)
+    analyzer = Analyzer(target=settings.target, rule_ids=settings.rules)
+    root = Path.cwd()
+    results, discovery_diagnostics = collect(
+        analyzer,
+        list(paths) or [Path(".")],
+        root,
+        (*settings.run_excludes(root), *_split_codes(exclude)),
+        jobs,
+        default_excludes=(),
+    )
+    report = build_report(analyzer.target, results, discovery_diagnostics)
+    report = _filtered(report, results, _filter_options(settings, root, None))
+    keys = write(output, report.findings, root, settings.target)
+    noun = "finding" if len(report.findings) == 1 else "findings"
+    click.echo(
+        f"Wrote {len(report.findings)} {noun} ({keys} distinct) to {output}; "
+        f"`portcheck check --baseline {output}` now reports only new ones."
+    )
 
 
 @main.command(name="rules")

@@ -23,6 +23,7 @@ from portcheck.config import PerFileIgnore, Settings
 from portcheck.discover import is_excluded
 from portcheck.gitdiff import ChangedLines, changed_lines
 from portcheck.model import Finding
+from portcheck.suppress import UNUSED_SUPPRESSION, scan
 from portcheck.suppress import apply as apply_suppressions
 
 if TYPE_CHECKING:
@@ -87,6 +88,28 @@ def filter_results(results: Sequence[FileResult], options: FilterOptions) -> Fil
         hidden_by_baseline=hidden,
         outside_diff=outside_diff,
     )
+
+
+@dataclass(frozen=True)
+class FixableFindings:
+    """The filter stage for one file as ``--fix`` asks it: which findings may be fixed.
+
+    Suppressed, baselined, per-file-ignored findings and those outside the diff are left
+    untouched. Picklable (a frozen dataclass), so fixing workers can run it.
+    """
+
+    options: FilterOptions
+
+    def __call__(self, text: str, findings: Sequence[Finding]) -> list[Finding]:
+        from portcheck.engine import FileResult
+
+        if not findings:
+            return []
+        result = FileResult(
+            findings[0].path, findings=list(findings), suppressions=scan(text, "python")
+        )
+        kept = filter_results([result], self.options).findings
+        return [finding for finding in kept if finding.rule != UNUSED_SUPPRESSION]
 
 
 def _ignored_in_file(finding: Finding, options: FilterOptions) -> bool:

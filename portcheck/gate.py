@@ -39,8 +39,12 @@ def evaluate(
     if failing:
         listed = ", ".join(f"{count} {category}" for category, count in failing.items())
         total = sum(failing.values())
-        noun = "finding" if total == 1 else "findings"
-        reasons.append(f"{total} {noun} of a --fail-on category remain ({listed})")
+        noun = (
+            "finding of a --fail-on category remains"
+            if total == 1
+            else "findings of a --fail-on category remain"
+        )
+        reasons.append(f"{total} {noun} ({listed})")
     if fail_under is not None and report.score.gate < fail_under:
         reasons.append(
             f"readiness score {report.score.gate} (per API) is under --fail-under {fail_under:g}"

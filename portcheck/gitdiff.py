@@ -100,7 +100,12 @@ def parse_diff(diff: str) -> dict[str, frozenset[int] | None]:
 
 
 def _diff_path(text: str) -> str | None:
-    """``b/path`` (possibly C-quoted by git) → ``path``; ``/dev/null`` → None."""
+    """``b/path`` (possibly C-quoted by git) → ``path``; ``/dev/null`` → None.
+
+    git ends the name with a tab when it holds a space (so patch tools can find its end).
+    """
+    if text.endswith("\t"):
+        text = text[:-1]
     if text == "/dev/null":
         return None
     if text.startswith('"') and text.endswith('"'):

@@ -15,7 +15,7 @@ def test_any_finding_fails_by_default(tmp_path: Path) -> None:
     write(tmp_path, "a.py", AUTO_ONLY)
     result = run_cli("check", ".", cwd=tmp_path)
     assert result.exit_code == 1
-    assert "gate failed: 1 finding of a --fail-on category remain (1 auto)" in result.stderr
+    assert "gate failed: 1 finding of a --fail-on category remains (1 auto)" in result.stderr
 
 
 def test_no_finding_passes(tmp_path: Path) -> None:

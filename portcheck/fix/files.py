@@ -113,6 +113,7 @@ def fix_file(request: FixRequest, source_file: SourceFile) -> FileFix:
         findings=list(outcome.remaining),
         diagnostics=list(outcome.diagnostics),
         parsed=outcome.parsed,
+        suppressions=outcome.suppressions,
     )
     if not outcome.changed:
         return FileFix(result)
@@ -120,8 +121,6 @@ def fix_file(request: FixRequest, source_file: SourceFile) -> FileFix:
         problem = write_fixed_source(source_file.path, source_file.display, outcome.text, source)
         if problem is not None:
             unfixed = analyzer.analyze_text(source_file, source)
-            if request.keep is not None:
-                unfixed.findings = list(request.keep(source.text, unfixed.findings))
             unfixed.diagnostics.append(problem)
             return FileFix(unfixed)
     return FileFix(

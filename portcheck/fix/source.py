@@ -21,6 +21,7 @@ from portcheck.fix.apply import apply_fixes
 from portcheck.fix.plan import choose_fixes
 from portcheck.model import Diagnostic, Finding
 from portcheck.source import SourceText
+from portcheck.suppress import Suppression
 
 if TYPE_CHECKING:
     from portcheck.engine import Analyzer, FileResult
@@ -28,8 +29,10 @@ if TYPE_CHECKING:
 FindingFilter = Callable[[str, Sequence[Finding]], Sequence[Finding]]
 """``(source text, findings) -> the findings the user asked to see`` (the filter stage).
 
-Only the findings it returns are fixed and reported as remaining. It runs in worker
-processes, so it must be picklable (a module-level function or a frozen dataclass).
+Only the findings it returns are fixed. ``remaining`` keeps every finding left, with the
+file's suppression comments, because the filter stage runs once more on the whole run to
+count what it hides (suppressed, baselined) and to report unused suppressions. It runs in
+worker processes, so it must be picklable (a module-level function or a frozen dataclass).
 """
 
 MAX_PASSES = 8
@@ -44,6 +47,7 @@ class FixOutcome:
     remaining: tuple[Finding, ...]
     diagnostics: tuple[Diagnostic, ...] = ()
     parsed: bool = False
+    suppressions: tuple[Suppression, ...] = ()
 
     @property
     def changed(self) -> bool:
@@ -77,16 +81,17 @@ def fix_source(
         new_text = apply_fixes(current.module, chosen).code
         problem = _parse_problem(new_text, current_text)
         if problem is not None:
-            return _unchanged(keep, text, first, problem, display_path)
+            return _unchanged(text, first, problem, display_path)
         fixed.extend(finding for finding, _ in chosen)
         current_text = new_text
         current = _analyze(analyzer, source_file, current_text)
     return FixOutcome(
         text=current_text,
         fixed=tuple(fixed),
-        remaining=tuple(_kept(keep, current_text, current.findings)),
+        remaining=tuple(current.findings),
         diagnostics=tuple(current.diagnostics),
         parsed=current.parsed,
+        suppressions=current.suppressions,
     )
 
 
@@ -117,9 +122,7 @@ def _python_parses(text: str) -> bool:
     return True
 
 
-def _unchanged(
-    keep: FindingFilter | None, text: str, first: FileResult, problem: str, display_path: str
-) -> FixOutcome:
+def _unchanged(text: str, first: FileResult, problem: str, display_path: str) -> FixOutcome:
     diagnostic = Diagnostic(
         display_path,
         "fix-failed",
@@ -129,7 +132,8 @@ def _unchanged(
     return FixOutcome(
         text=text,
         fixed=(),
-        remaining=tuple(_kept(keep, text, first.findings)),
+        remaining=tuple(first.findings),
         diagnostics=(*first.diagnostics, diagnostic),
         parsed=first.parsed,
+        suppressions=first.suppressions,
     )
