@@ -30,14 +30,23 @@ def _content(rule: type, example: object) -> str:
 
 @pytest.mark.parametrize(("rule", "example"), _examples("VALID"))
 def test_valid_example_has_no_finding(tmp_path: Path, rule: type, example: object) -> None:
+    check_valid_example(tmp_path, rule, example)
+
+
+@pytest.mark.parametrize(("rule", "example"), _examples("INVALID"))
+def test_invalid_example_is_flagged(tmp_path: Path, rule: type, example: object) -> None:
+    check_invalid_example(tmp_path, rule, example)
+
+
+def check_valid_example(tmp_path: Path, rule: type, example: object) -> None:
+    """The checks every rule's examples get, built-in or plugin (see test_plugins.py)."""
     write(tmp_path, _filename(rule, example), _content(rule, example))
     _, report = check_json("--select", rule.id, ".", cwd=tmp_path)
     assert report["findings"] == []
     assert report["diagnostics"] == []
 
 
-@pytest.mark.parametrize(("rule", "example"), _examples("INVALID"))
-def test_invalid_example_is_flagged(tmp_path: Path, rule: type, example: object) -> None:
+def check_invalid_example(tmp_path: Path, rule: type, example: object) -> None:
     write(tmp_path, _filename(rule, example), _content(rule, example))
     code, report = check_json("--select", rule.id, ".", cwd=tmp_path)
     findings = report["findings"]
@@ -62,6 +71,10 @@ def _python_examples_with_fix_expectation() -> list[pytest.param]:
 
 @pytest.mark.parametrize(("rule", "example"), _python_examples_with_fix_expectation())
 def test_invalid_example_is_fixed_as_expected(tmp_path: Path, rule: type, example: object) -> None:
+    check_fix_example(tmp_path, rule, example)
+
+
+def check_fix_example(tmp_path: Path, rule: type, example: object) -> None:
     """``expected_fix`` is the file after ``--fix`` (``--unsafe-fixes`` when the example is
     unsafe); None means no fix of that tier, so the file must stay byte-identical."""
     path = write(tmp_path, "example.py", example.code)  # type: ignore[attr-defined]
