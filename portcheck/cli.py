@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from portcheck.config import Overrides, Settings
     from portcheck.engine import Analyzer, FileResult
     from portcheck.filter import FilterOptions
+    from portcheck.fix.files import FixRequest
     from portcheck.run import Report
 
 STDIN_PATH = Path("-")
@@ -184,16 +185,21 @@ def check(
     if unsafe_fixes and not (fix or diff):
         raise PortcheckError("--unsafe-fixes applies only with --fix or --diff")
     fixed = None
-    if STDIN_PATH in paths:
-        results, discovery_diagnostics = [_check_stdin(analyzer, paths, stdin_filename, root)], []
-    elif fix or diff:
+    fixing = None
+    if fix or diff:
         from portcheck.filter import FixableFindings
-        from portcheck.fix.files import FixRequest, fix_paths
+        from portcheck.fix.files import FixRequest
+
+        keep = FixableFindings(filters)
+        fixing = FixRequest(analyzer, unsafe=unsafe_fixes, write=not diff, keep=keep)
+    if STDIN_PATH in paths:
+        result, fixed = _check_stdin(paths, stdin_filename, root, analyzer, fixing)
+        results, discovery_diagnostics = [result], []
+    elif fixing is not None:
+        from portcheck.fix.files import fix_paths
 
         run = fix_paths(
-            FixRequest(
-                analyzer, unsafe=unsafe_fixes, write=not diff, keep=FixableFindings(filters)
-            ),
+            fixing,
             list(paths) or [Path(".")],
             root,
             (*settings.run_excludes(root), *_split_codes(exclude)),
@@ -227,8 +233,8 @@ def check(
     text = render_as(output_format, report)
     if output is not None:
         output.write_text(text, encoding="utf-8")
-    else:
-        click.echo(text, nl=False)
+    else:  # with `check - --fix`, standard output carries the fixed source
+        click.echo(text, nl=False, err=fix and STDIN_PATH in paths)
     gate = evaluate(report, settings.fail_on, settings.fail_under)
     for reason in gate.reasons:
         click.echo(f"portcheck: gate failed: {reason}", err=True)
@@ -236,14 +242,29 @@ def check(
 
 
 def _check_stdin(
-    analyzer: Analyzer, paths: tuple[Path, ...], stdin_filename: str | None, root: Path
-) -> FileResult:
-    from portcheck.stdin import analyze_stdin, stdin_source_file
+    paths: tuple[Path, ...],
+    stdin_filename: str | None,
+    root: Path,
+    analyzer: Analyzer,
+    fixing: FixRequest | None,
+) -> tuple[FileResult, int | None]:
+    """Check standard input; with --fix print the fixed source, with --diff the diff."""
+    from portcheck.stdin import analyze_stdin, fix_stdin, stdin_source_file
 
     if len(paths) > 1:
         raise PortcheckError("`-` (standard input) cannot be combined with other paths")
     raw = click.get_binary_stream("stdin").read()
-    return analyze_stdin(analyzer, raw, stdin_source_file(stdin_filename, root))
+    source_file = stdin_source_file(stdin_filename, root)
+    if fixing is None:
+        return analyze_stdin(analyzer, raw, source_file), None
+    file_fix, output = fix_stdin(fixing, raw, source_file)
+    if not fixing.write:
+        click.echo(file_fix.diff, nl=False)
+        sys.exit(1 if file_fix.fixed else 0)
+    stdout = click.get_binary_stream("stdout")
+    stdout.write(output)
+    stdout.flush()
+    return file_fix.result, file_fix.fixed
 
 
 @main.command()

@@ -7,15 +7,18 @@ could not read. Results come back in path order whatever the number of workers.
 
 from __future__ import annotations
 
+import multiprocessing
 import os
+import sys
 import traceback
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 
 import libcst as cst
 from libcst.metadata import MetadataWrapper
 
+from portcheck.cache import CachedResult, ResultCache, content_digest
 from portcheck.discover import SourceFile
 from portcheck.knowledge import Knowledge, load_knowledge
 from portcheck.model import Diagnostic, Finding
@@ -34,6 +37,8 @@ from portcheck.suppress import scan as scan_suppressions
 
 IN_PROCESS_LIMIT = 64
 """Below this many files a pool's start-up costs more than it saves (pre-commit runs)."""
+POOL_MIN_FILES = 4
+"""Fewer files to parse than this are parsed in-process: a pool is not worth its start-up."""
 
 
 @dataclass
@@ -126,6 +131,12 @@ class Analyzer:
     def _python_rules(self) -> list[type[Rule]]:
         return [rule for rule in self.rules() if issubclass(rule, Rule)]
 
+    def needs_parsing(self, source_file: SourceFile, source: SourceText) -> bool:
+        """Whether analysing the file means parsing it; everything else is cheap."""
+        if source_file.kind == "python":
+            return bool(self._python_rules()) and _cached_prefilter(self).may_match(source.raw)
+        return source_file.kind == "notebook"
+
     def prefilter(self) -> Prefilter:
         if not self.use_prefilter:
             return Prefilter(None)
@@ -202,28 +213,80 @@ def _cached_prefilter(analyzer: Analyzer) -> Prefilter:
     return _PREFILTERS[analyzer]
 
 
-def _analyze_in_worker(analyzer: Analyzer, source_file: SourceFile) -> FileResult:
-    return analyzer.analyze_file(source_file)
-
-
 def default_jobs() -> int:
     return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1)
 
 
 Progress = Callable[[int, int], None]
-"""Told ``(files done, files in total)`` after each file, in order (a progress bar)."""
+"""Told ``(files done, files in total)`` after each file (a progress bar)."""
 
 
-def _in_order(
-    results: Iterable[FileResult], total: int, progress: Progress | None
-) -> list[FileResult]:
-    if progress is None:
-        return list(results)
-    done: list[FileResult] = []
-    for result in results:
-        done.append(result)
-        progress(len(done), total)
-    return done
+@dataclass(frozen=True)
+class _ToParse:
+    """A file the parent could not answer by itself: it needs the parser."""
+
+    index: int
+    source_file: SourceFile
+    size: int
+    digest: str
+    key: str | None
+
+
+def _analyze_in_worker(
+    analyzer: Analyzer, source_file: SourceFile
+) -> tuple[FileResult, str | None]:
+    """Analyse one file, with the digest of the bytes analysed (None if none were)."""
+    source = read_source(source_file.path, source_file.display, analyzer.max_bytes)
+    if isinstance(source, Diagnostic):
+        return FileResult(source_file.display, diagnostics=[source]), None
+    return analyzer.analyze_text(source_file, source), content_digest(source.raw)
+
+
+def _answer_here(
+    analyzer: Analyzer, index: int, source_file: SourceFile, cache: ResultCache | None
+) -> FileResult | _ToParse:
+    """The result, when reading the file, the prefilter or the cache is enough."""
+    source = read_source(source_file.path, source_file.display, analyzer.max_bytes)
+    if isinstance(source, Diagnostic):
+        return FileResult(source_file.display, diagnostics=[source])
+    if not analyzer.needs_parsing(source_file, source):
+        return analyzer.analyze_text(source_file, source)
+    digest = content_digest(source.raw)
+    key = cache.key(source_file.display, source_file.kind, digest) if cache else None
+    cached = cache.load(key) if cache is not None and key is not None else None
+    if cached is not None:
+        return FileResult(
+            source_file.display,
+            findings=list(cached.findings),
+            diagnostics=list(cached.diagnostics),
+            parsed=cached.parsed,
+            suppressions=cached.suppressions,
+        )
+    return _ToParse(index, source_file, len(source.raw), digest, key)
+
+
+def _parse_all(
+    analyzer: Analyzer, work: list[_ToParse], jobs: int
+) -> Iterator[tuple[_ToParse, tuple[FileResult, str | None]]]:
+    """Parse in-process when the work is small, else in a pool, biggest files first."""
+    if jobs <= 1 or len(work) < POOL_MIN_FILES:
+        for item in work:
+            yield item, _analyze_in_worker(analyzer, item.source_file)
+        return
+    work = sorted(work, key=lambda item: -item.size)
+    with ProcessPoolExecutor(max_workers=min(jobs, len(work)), mp_context=_fork()) as pool:
+        answers = pool.map(
+            _analyze_in_worker,
+            [analyzer] * len(work),
+            [item.source_file for item in work],
+            chunksize=max(1, min(8, len(work) // (jobs * 16))),
+        )
+        yield from zip(work, answers)
+
+
+def _fork() -> multiprocessing.context.BaseContext | None:
+    """Workers forked from the parent start with the rules and knowledge already loaded."""
+    return multiprocessing.get_context("fork") if sys.platform.startswith("linux") else None
 
 
 def analyze_files(
@@ -231,20 +294,33 @@ def analyze_files(
     files: Sequence[SourceFile],
     jobs: int | None = None,
     progress: Progress | None = None,
+    cache: ResultCache | None = None,
 ) -> list[FileResult]:
-    """Analyse every file; in worker processes when there are enough files to pay for them."""
-    jobs = jobs or default_jobs()
-    if jobs <= 1 or len(files) < IN_PROCESS_LIMIT:
-        return _in_order(map(analyzer.analyze_file, files), len(files), progress)
-    chunksize = max(1, min(32, len(files) // (jobs * 8)))
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
-        return _in_order(
-            pool.map(
-                _analyze_in_worker,
-                [analyzer] * len(files),
-                files,
-                chunksize=chunksize,
-            ),
-            len(files),
-            progress,
-        )
+    """Analyse every file; the results come back in the order of ``files``.
+
+    The parent does the cheap part itself (reading, the prefilter, cache look-ups), so a
+    warm run or a tree where few files mention CUDA never starts a pool; only the files
+    that must be parsed go to worker processes, and a parsed file's result is cached
+    unless the file changed while it was being analysed.
+    """
+    total = len(files)
+    results: list[FileResult | None] = [None] * total
+    work: list[_ToParse] = []
+    done = 0
+    for index, source_file in enumerate(files):
+        answer = _answer_here(analyzer, index, source_file, cache)
+        if isinstance(answer, _ToParse):
+            work.append(answer)
+            continue
+        results[index] = answer
+        done += 1
+        if progress is not None:
+            progress(done, total)
+    for item, (result, digest) in _parse_all(analyzer, work, jobs or default_jobs()):
+        if cache is not None and item.key is not None and digest == item.digest:
+            cache.store(item.key, CachedResult.of(result))
+        results[item.index] = result
+        done += 1
+        if progress is not None:
+            progress(done, total)
+    return [result for result in results if result is not None]

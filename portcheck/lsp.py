@@ -25,7 +25,7 @@ from pygls.workspace import TextDocument
 from portcheck import __version__
 from portcheck.discover import SourceFile, display_path, file_kind
 from portcheck.engine import Analyzer
-from portcheck.filter import FilterOptions, filter_results
+from portcheck.filter import FilterOptions, FixableFindings, filter_results
 from portcheck.fix import fix_source
 from portcheck.model import Finding
 from portcheck.source import SourceText
@@ -104,7 +104,8 @@ class PortcheckServer(LanguageServer):
                     kind = lsp.CodeActionKind.QuickFix
                     actions.append(_action(title, kind, document, outcome.text, diagnostic))
         if (actions or only) and _wanted(FIX_ALL_KIND, only):
-            outcome = fix_source(self.analyzer, source_file.display, document.source)
+            keep = FixableFindings(self.options)
+            outcome = fix_source(self.analyzer, source_file.display, document.source, keep=keep)
             if outcome.changed:
                 title = f"portcheck: apply all {len(outcome.fixed)} safe fixes"
                 actions.append(_action(title, FIX_ALL_KIND, document, outcome.text))

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from portcheck import __version__
+from portcheck.cache import ResultCache
 from portcheck.discover import DEFAULT_EXCLUDES, discover
 from portcheck.engine import Analyzer, FileResult, Progress, analyze_files
 from portcheck.model import CATEGORIES, Diagnostic, Finding
@@ -52,9 +53,10 @@ def collect(
     jobs: int | None = None,
     default_excludes: Sequence[str] = DEFAULT_EXCLUDES,
     progress: Progress | None = None,
+    cache: ResultCache | None = None,
 ) -> tuple[list[FileResult], list[Diagnostic]]:
     files, diagnostics = discover(paths, root, excludes, default_excludes)
-    return analyze_files(analyzer, files, jobs, progress), diagnostics
+    return analyze_files(analyzer, files, jobs, progress, cache), diagnostics
 
 
 def build_report(

@@ -1,8 +1,9 @@
-"""Checking a source read from standard input, as editors and other tools send it.
+"""Checking (and fixing) a source read from standard input, as editors and tools send it.
 
 The unsaved buffer has no file on disk, so ``--stdin-filename`` says which file it
 stands for: that name picks the kind of file (Python, notebook, manifest) and names
-the findings, exactly as if the file had been checked from disk.
+the findings, exactly as if the file had been checked from disk. With ``--fix`` the
+fixed source goes to standard output, so an editor can replace its buffer with it.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from pathlib import Path
 
 from portcheck.discover import SourceFile, display_path, file_kind
 from portcheck.engine import Analyzer, FileResult
+from portcheck.fix.files import FIXABLE_KINDS, FileFix, FixRequest, fix_text
+from portcheck.fix.write import encode_like
 from portcheck.model import Diagnostic
 from portcheck.source import decode_source
 
@@ -30,3 +33,18 @@ def analyze_stdin(analyzer: Analyzer, raw: bytes, source_file: SourceFile) -> Fi
     if isinstance(source, Diagnostic):
         return FileResult(source_file.display, diagnostics=[source])
     return analyzer.analyze_text(source_file, source)
+
+
+def fix_stdin(request: FixRequest, raw: bytes, source_file: SourceFile) -> tuple[FileFix, bytes]:
+    """The fix of the buffer and the bytes to hand back: the input itself unless fixed.
+
+    An editor replaces its buffer with what it gets back, so whatever cannot be read
+    or fixed is returned byte for byte.
+    """
+    source = decode_source(raw, source_file.display)
+    if isinstance(source, Diagnostic):
+        return FileFix(FileResult(source_file.display, diagnostics=[source])), raw
+    if source_file.kind not in FIXABLE_KINDS:
+        return FileFix(request.analyzer.analyze_text(source_file, source)), raw
+    fix, text = fix_text(request, source_file, source)
+    return fix, encode_like(text, source) if fix.fixed else raw

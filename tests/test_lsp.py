@@ -6,6 +6,7 @@ the wire protocol itself, not a client library's idea of it. Every wait is bound
 
 from __future__ import annotations
 
+import contextlib
 import json
 import queue
 import subprocess
@@ -99,8 +100,9 @@ def workspace(tmp_path: Path) -> Path:
     return tmp_path
 
 
-@pytest.fixture()
-def client(workspace: Path) -> Iterator[Client]:
+@contextlib.contextmanager
+def _server(workspace: Path) -> Iterator[Client]:
+    """A server started in ``workspace`` (it reads the configuration there) and initialised."""
     client = Client(workspace)
     try:
         capabilities = client.request(
@@ -112,6 +114,12 @@ def client(workspace: Path) -> Iterator[Client]:
         yield client
     finally:
         client.close()
+
+
+@pytest.fixture()
+def client(workspace: Path) -> Iterator[Client]:
+    with _server(workspace) as client:
+        yield client
 
 
 def _open(client: Client, path: Path, text: str) -> list[dict[str, Any]]:
@@ -197,13 +205,31 @@ def test_edits_are_checked_again_and_close_clears_diagnostics(
     assert cleared["params"]["diagnostics"] == []
 
 
-def test_suppression_comments_and_config_apply_in_the_editor(
-    client: Client, workspace: Path
-) -> None:
-    text = "import torch\ntorch.cuda.synchronize()  # portcheck: ignore[PC001]\nx.cuda()\n"
-    diagnostics = _open(client, workspace / "other.py", text)
+def test_suppression_comments_and_config_apply_in_the_editor(workspace: Path) -> None:
+    (workspace / "pyproject.toml").write_text('[tool.portcheck]\nignore = ["PC005"]\n')
+    text = (
+        "import os, torch\n"
+        "torch.cuda.synchronize()  # portcheck: ignore[PC001]\n"
+        "x.cuda()\n"
+        'os.environ["CUDA_VISIBLE_DEVICES"] = "0"\n'
+    )
+    path = workspace / "other.py"
+    with _server(workspace) as client:
+        diagnostics = _open(client, path, text)
+        (fix_all,) = client.request(
+            "textDocument/codeAction",
+            {
+                "textDocument": {"uri": path.as_uri()},
+                "range": {"start": {"line": 0, "character": 0}, "end": {"line": 0, "character": 0}},
+                "context": {"diagnostics": [], "only": ["source.fixAll"]},
+            },
+        )
 
     assert [d["code"] for d in diagnostics] == ["PC002"]
+    fixed = _apply(text, fix_all["edit"]["changes"][path.as_uri()])
+    assert "x.npu()" in fixed
+    assert "torch.cuda.synchronize()  # portcheck: ignore[PC001]" in fixed
+    assert "CUDA_VISIBLE_DEVICES" in fixed
 
 
 def test_shutdown_and_exit_end_the_server(workspace: Path) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from conftest import FIXTURES, run_cli
 
 CUDA_SOURCE = "import torch\ntorch.cuda.synchronize()\n"
@@ -64,3 +65,50 @@ def test_stdin_cannot_be_combined_with_paths(tmp_path: Path) -> None:
 
     assert result.exit_code == 2
     assert "standard input" in result.output
+
+
+def test_fix_prints_the_fixed_source_and_reports_on_stderr(tmp_path: Path) -> None:
+    source = CUDA_SOURCE + "x = 1\n"
+    result = run_cli("check", "-", "--fix", "--stdin-filename", "a.py", cwd=tmp_path, stdin=source)
+
+    assert result.stdout == "import torch\nimport torch_npu\ntorch.npu.synchronize()\nx = 1\n"
+    assert "1 fixed, 0 remaining" in result.stderr
+    assert result.exit_code == 0
+    assert not (tmp_path / "a.py").exists()
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        ("blocker.py", "import cupy\ncupy.zeros(3)\n"),
+        ("broken.py", "import torch\ntorch.cuda.synchronize(\n"),
+        ("requirements.txt", "cupy-cuda12x==13.0\n"),
+    ],
+)
+def test_fix_hands_back_what_it_cannot_fix_unchanged(
+    tmp_path: Path, name: str, content: str
+) -> None:
+    result = run_cli("check", "-", "--fix", "--stdin-filename", name, cwd=tmp_path, stdin=content)
+
+    assert result.stdout == content
+    assert "0 fixed" in result.stderr
+
+
+def test_fix_of_a_notebook_on_stdin_prints_the_fixed_notebook(tmp_path: Path) -> None:
+    notebook = (FIXTURES / "notebooks" / "train_probe.ipynb").read_text(encoding="utf-8")
+    result = run_cli(
+        "check", "-", "--fix", "--stdin-filename", "nb.ipynb", cwd=tmp_path, stdin=notebook
+    )
+
+    cells = json.loads(result.stdout)["cells"]
+    assert "torch.npu.synchronize()" in cells[5]["source"]
+    assert cells[6] == json.loads(notebook)["cells"][6]
+
+
+def test_diff_prints_the_change_and_fails(tmp_path: Path) -> None:
+    args = ("check", "-", "--diff", "--stdin-filename", "a.py")
+    result = run_cli(*args, cwd=tmp_path, stdin=CUDA_SOURCE)
+
+    assert result.exit_code == 1
+    assert "-torch.cuda.synchronize()\n+import torch_npu\n+torch.npu.synchronize()\n" in result.stdout
+    assert result.stdout.startswith("--- a/a.py\n+++ b/a.py\n")

@@ -20,7 +20,10 @@ from portcheck.fix.source import FindingFilter, fix_source
 from portcheck.fix.write import write_fixed_source
 from portcheck.model import Diagnostic
 from portcheck.notebook import fix_notebook
-from portcheck.source import read_source
+from portcheck.source import SourceText, read_source
+
+FIXABLE_KINDS = ("python", "notebook")
+"""The kinds of file (see :mod:`portcheck.discover`) that have fixes."""
 
 
 @dataclass(frozen=True)
@@ -99,14 +102,31 @@ def fix_files(
 
 def fix_file(request: FixRequest, source_file: SourceFile) -> FileFix:
     analyzer = request.analyzer
-    if source_file.kind not in ("python", "notebook"):
+    if source_file.kind not in FIXABLE_KINDS:
         return FileFix(analyzer.analyze_file(source_file))
     source = read_source(source_file.path, source_file.display, analyzer.max_bytes)
     if isinstance(source, Diagnostic):
         return FileFix(FileResult(source_file.display, diagnostics=[source]))
+    fix, text = fix_text(request, source_file, source)
+    if fix.fixed and request.write:
+        problem = write_fixed_source(source_file.path, source_file.display, text, source)
+        if problem is not None:
+            unfixed = analyzer.analyze_text(source_file, source)
+            unfixed.diagnostics.append(problem)
+            return FileFix(unfixed)
+    return fix
+
+
+def fix_text(
+    request: FixRequest, source_file: SourceFile, source: SourceText
+) -> tuple[FileFix, str]:
+    """Fix one file's text, from disk or standard input: the fix and the fixed text.
+
+    ``source_file.kind`` must be one of :data:`FIXABLE_KINDS`; nothing is written.
+    """
     fixer = fix_notebook if source_file.kind == "notebook" else fix_source
     outcome = fixer(
-        analyzer, source_file.display, source.text, unsafe=request.unsafe, keep=request.keep
+        request.analyzer, source_file.display, source.text, unsafe=request.unsafe, keep=request.keep
     )
     result = FileResult(
         source_file.display,
@@ -116,18 +136,9 @@ def fix_file(request: FixRequest, source_file: SourceFile) -> FileFix:
         suppressions=outcome.suppressions,
     )
     if not outcome.changed:
-        return FileFix(result)
-    if request.write:
-        problem = write_fixed_source(source_file.path, source_file.display, outcome.text, source)
-        if problem is not None:
-            unfixed = analyzer.analyze_text(source_file, source)
-            unfixed.diagnostics.append(problem)
-            return FileFix(unfixed)
-    return FileFix(
-        result,
-        fixed=len(outcome.fixed),
-        diff=unified_diff(source_file.display, source.text, outcome.text),
-    )
+        return FileFix(result), source.text
+    diff = unified_diff(source_file.display, source.text, outcome.text)
+    return FileFix(result, fixed=len(outcome.fixed), diff=diff), outcome.text
 
 
 def unified_diff(display: str, before: str, after: str) -> str:

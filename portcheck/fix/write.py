@@ -26,7 +26,7 @@ def write_fixed_source(
     """Write ``text`` over ``path`` in the original's encoding; a Diagnostic if it cannot."""
     target = path.resolve()
     try:
-        data = _encode(text, original)
+        data = encode_like(text, original)
     except UnicodeEncodeError as error:
         return _failure(display, f"the fix does not fit the file's {original.encoding} ({error})")
     try:
@@ -43,7 +43,8 @@ def write_fixed_source(
     return None
 
 
-def _encode(text: str, original: SourceText) -> bytes:
+def encode_like(text: str, original: SourceText) -> bytes:
+    """``text`` in the encoding ``original`` was read with, UTF-8 byte-order mark included."""
     data = text.encode(original.encoding)
     if original.raw.startswith(UTF8_BOM) and not data.startswith(UTF8_BOM):
         data = UTF8_BOM + data

@@ -1,0 +1,170 @@
+"""Per-file results cached by content hash, so a re-run only analyses what changed.
+
+An entry is the findings, diagnostics and suppressions one file produced, stored as
+JSON under a key that hashes everything the result depends on: the file's bytes and
+display path, and a *fingerprint* of the run — portcheck's version, every field of the
+:class:`~portcheck.engine.Analyzer` (knowledge target, enabled rule ids, file-size
+limit, prefilter switch, and whatever is added there later), the rule classes with
+their source files, and portcheck's own code and knowledge data (by size and mtime, so
+an edit in a development checkout invalidates the cache too). Filtering (``--select``
+is in the key; per-file ignores, suppressions and baselines act later) never changes
+what is cached.
+
+Entries are written to a temporary file and moved into place with :func:`os.replace`,
+so concurrent runs can share a cache and a reader sees a whole entry or none. An entry
+that cannot be read or decoded is treated as missing: the file is analysed again and
+the entry rewritten. The cache directory holds a ``.gitignore`` of ``*`` so it never
+shows up in ``git status``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sys
+import tempfile
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from portcheck import __version__
+from portcheck.model import Diagnostic, Finding
+from portcheck.suppress import Suppression
+
+if TYPE_CHECKING:
+    from portcheck.engine import FileResult
+
+CACHE_DIR_NAME = ".portcheck_cache"
+FORMAT = 1
+"""Bumped whenever the layout of an entry changes."""
+
+
+@dataclass(frozen=True)
+class CachedResult:
+    """What the cache keeps of one file's analysis (never the parsed module)."""
+
+    findings: tuple[Finding, ...]
+    diagnostics: tuple[Diagnostic, ...]
+    suppressions: tuple[Suppression, ...]
+    parsed: bool
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "findings": [finding.to_json() for finding in self.findings],
+            "diagnostics": [diagnostic.to_json() for diagnostic in self.diagnostics],
+            "suppressions": [asdict(suppression) for suppression in self.suppressions],
+            "parsed": self.parsed,
+        }
+
+    @classmethod
+    def of(cls, result: FileResult) -> CachedResult:
+        return cls(
+            tuple(result.findings), tuple(result.diagnostics), result.suppressions, result.parsed
+        )
+
+    @classmethod
+    def from_json(cls, record: dict[str, Any]) -> CachedResult:
+        return cls(
+            findings=tuple(Finding.from_json(item) for item in record["findings"]),
+            diagnostics=tuple(Diagnostic.from_json(item) for item in record["diagnostics"]),
+            suppressions=tuple(
+                Suppression(**{**item, "codes": tuple(item["codes"])})
+                for item in record["suppressions"]
+            ),
+            parsed=bool(record["parsed"]),
+        )
+
+
+def content_digest(raw: bytes) -> str:
+    """The hash of a file's bytes; workers return it so a file edited mid-run is not cached."""
+    return hashlib.blake2b(raw, digest_size=20).hexdigest()
+
+
+def fingerprint(settings: object, rule_classes: Iterable[type]) -> str:
+    """Everything besides a file's own bytes that can change what the file produces.
+
+    ``settings`` is the run's frozen Analyzer: its ``repr`` lists every field, so a new
+    setting invalidates the cache without anyone remembering to add it here.
+    """
+    parts = [f"portcheck {__version__} cache {FORMAT}", repr(settings)]
+    code_files: set[str] = set(_package_files())
+    for rule in rule_classes:
+        parts.append(f"{rule.__module__}.{rule.__qualname__}")
+        module_file = getattr(sys.modules.get(rule.__module__), "__file__", None)
+        if module_file:
+            code_files.add(module_file)
+    parts.extend(_signature(path) for path in sorted(code_files))
+    return hashlib.blake2b("\n".join(parts).encode(), digest_size=20).hexdigest()
+
+
+def _package_files() -> list[str]:
+    """portcheck's own code and the built-in rules with their knowledge data."""
+    import portcheck
+
+    roots = [Path(portcheck.__file__).parent]
+    rules = sys.modules.get("portcheck.rules")
+    if rules is not None:
+        roots.extend(Path(entry) for entry in rules.__path__)
+    found: list[str] = []
+    for root in roots:
+        for suffix in ("*.py", "*.json", "*.toml"):
+            found.extend(str(path) for path in root.rglob(suffix))
+    return found
+
+
+def _signature(path: str) -> str:
+    try:
+        status = os.stat(path)
+    except OSError:
+        return f"{path} missing"
+    return f"{path} {status.st_size} {status.st_mtime_ns}"
+
+
+class ResultCache:
+    """A directory of entries, one JSON file per (run fingerprint, file) key."""
+
+    def __init__(self, directory: Path, fingerprint: str) -> None:
+        self.directory = directory
+        self.fingerprint = fingerprint
+        self._ready = False
+
+    def key(self, display: str, kind: str, digest: str) -> str:
+        text = f"{self.fingerprint}\0{display}\0{kind}\0{digest}"
+        return hashlib.blake2b(text.encode(), digest_size=20).hexdigest()
+
+    def load(self, key: str) -> CachedResult | None:
+        """The entry, or None when it is missing, unreadable or corrupt."""
+        try:
+            with open(self.directory / f"{key}.json", encoding="utf-8") as handle:
+                record = json.load(handle)
+            return CachedResult.from_json(record)
+        except (OSError, ValueError, TypeError, KeyError, AttributeError):
+            return None
+
+    def store(self, key: str, result: CachedResult) -> None:
+        """Write the entry atomically; a cache that cannot be written is simply not used."""
+        try:
+            self._prepare()
+            self._write_atomically(f"{key}.json", json.dumps(result.to_json()))
+        except OSError:
+            return
+
+    def _prepare(self) -> None:
+        if self._ready:
+            return
+        self.directory.mkdir(parents=True, exist_ok=True)
+        if not (self.directory / ".gitignore").exists():
+            self._write_atomically(".gitignore", "# created by portcheck\n*\n")
+        self._ready = True
+
+    def _write_atomically(self, name: str, text: str) -> None:
+        handle, temporary = tempfile.mkstemp(prefix=f".{name}.", dir=self.directory)
+        try:
+            with os.fdopen(handle, "w", encoding="utf-8") as out:
+                out.write(text)
+            os.replace(temporary, self.directory / name)
+        except OSError:
+            Path(temporary).unlink(missing_ok=True)
+            raise

@@ -1,0 +1,148 @@
+"""The per-file result cache: warm runs reuse results, and nothing stale or broken leaks out."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from conftest import FIXTURES, check_json, write
+
+TRAIN = (
+    "import os\nimport torch\n"
+    'os.environ["CUDA_VISIBLE_DEVICES"] = "0"\n'
+    "torch.cuda.synchronize()\n"
+    'x = torch.ones(2).to("cuda:0")\n'
+)
+
+
+def _project(root: Path) -> Path:
+    write(root, "train.py", TRAIN)
+    write(root, "plain.py", "print('no accelerator here')\n")
+    write(root, "broken.py", "def f(:\n    torch.cuda.synchronize()\n")
+    return root
+
+
+def _entries(cache: Path) -> list[Path]:
+    return sorted(cache.glob("*.json"))
+
+
+def test_warm_run_reports_exactly_what_the_cold_run_did(tmp_path: Path) -> None:
+    _project(tmp_path)
+    cold_code, cold = check_json("--no-cache", cwd=tmp_path)
+    assert not (tmp_path / ".portcheck_cache").exists()
+    first_code, first = check_json(cwd=tmp_path)
+    warm_code, warm = check_json(cwd=tmp_path)
+    assert cold_code == first_code == warm_code == 1
+    assert cold == first == warm
+    assert {finding["rule"] for finding in warm["findings"]} >= {"PC001", "PC003", "PC005"}
+    assert [d["code"] for d in warm["diagnostics"]] == ["parse-error"]
+
+
+def test_cache_directory_is_ignored_by_git(tmp_path: Path) -> None:
+    _project(tmp_path)
+    check_json(cwd=tmp_path)
+    cache = tmp_path / ".portcheck_cache"
+    assert (cache / ".gitignore").read_text().splitlines()[-1] == "*"
+    assert _entries(cache), "the parsed files should have entries"
+
+
+def test_warm_run_reads_results_from_the_cache(tmp_path: Path) -> None:
+    """Proof that nothing is re-analysed: an edited entry shows up in the report."""
+    _project(tmp_path)
+    check_json(cwd=tmp_path)
+    for entry in _entries(tmp_path / ".portcheck_cache"):
+        record = json.loads(entry.read_text())
+        for finding in record["findings"]:
+            finding["message"] = "from the cache"
+        entry.write_text(json.dumps(record))
+    _, warm = check_json(cwd=tmp_path)
+    assert {finding["message"] for finding in warm["findings"]} == {"from the cache"}
+
+
+def test_changed_file_is_analysed_again(tmp_path: Path) -> None:
+    _project(tmp_path)
+    _, before = check_json(cwd=tmp_path)
+    write(tmp_path, "plain.py", "import torch\ntorch.cuda.empty_cache()\n")
+    _, after = check_json(cwd=tmp_path)
+    assert not [f for f in before["findings"] if f["path"] == "plain.py"]
+    assert [f["api"] for f in after["findings"] if f["path"] == "plain.py"] == [
+        "torch.cuda.empty_cache"
+    ]
+
+
+def test_other_rules_or_target_do_not_reuse_entries(tmp_path: Path) -> None:
+    _project(tmp_path)
+    _, only_strings = check_json("--select", "PC003", cwd=tmp_path)
+    _, everything = check_json(cwd=tmp_path)
+    _, uncached = check_json("--no-cache", cwd=tmp_path)
+    assert {f["rule"] for f in only_strings["findings"]} == {"PC003"}
+    assert everything["findings"] == uncached["findings"]
+
+
+def test_corrupt_entries_are_ignored_and_rewritten(tmp_path: Path) -> None:
+    _project(tmp_path)
+    _, cold = check_json(cwd=tmp_path)
+    entries = _entries(tmp_path / ".portcheck_cache")
+    garbage = [b"", b"{not json", b'{"findings": [{"path": 1}]}', b"\xff\xfe\x00", b"[]"]
+    for entry, content in zip(entries, garbage * len(entries)):
+        entry.write_bytes(content)
+    code, warm = check_json(cwd=tmp_path)
+    assert code == 1
+    assert warm["findings"] == cold["findings"]
+    assert warm["diagnostics"] == cold["diagnostics"]
+    for entry in entries:
+        json.loads(entry.read_text())
+
+
+def test_cache_dir_option_puts_the_cache_elsewhere(tmp_path: Path) -> None:
+    project = _project(tmp_path / "project")
+    elsewhere = tmp_path / "elsewhere" / "cache"
+    check_json("--cache-dir", str(elsewhere), cwd=project)
+    assert _entries(elsewhere)
+    assert not (project / ".portcheck_cache").exists()
+
+
+def test_unwritable_cache_is_not_fatal(tmp_path: Path) -> None:
+    _project(tmp_path)
+    write(tmp_path, ".portcheck_cache", "a file where the cache directory should be\n")
+    code, report = check_json(cwd=tmp_path)
+    assert code == 1
+    assert {finding["rule"] for finding in report["findings"]} >= {"PC001", "PC003"}
+
+
+def test_a_changed_rule_module_invalidates_the_cache(tmp_path: Path) -> None:
+    from portcheck.cache import fingerprint
+    from portcheck.engine import Analyzer
+
+    analyzer = Analyzer(target="torch_npu==2.14.0", rule_ids=("PC003",))
+    rules = analyzer.rules()
+    before = fingerprint(analyzer, rules)
+    assert fingerprint(analyzer, rules) == before
+    assert fingerprint(Analyzer(target=analyzer.target, rule_ids=("PC001",)), rules) != before
+    module_file = Path(sys.modules[rules[0].__module__].__file__ or "")
+    status = module_file.stat()
+    try:
+        os.utime(module_file, ns=(status.st_atime_ns, status.st_mtime_ns + 1_000_000))
+        assert fingerprint(analyzer, rules) != before
+    finally:
+        os.utime(module_file, ns=(status.st_atime_ns, status.st_mtime_ns))
+
+
+def test_concurrent_runs_share_one_cache_safely(tmp_path: Path) -> None:
+    project = tmp_path / "example_repo"
+    shutil.copytree(FIXTURES / "example_repo", project)
+    command = [sys.executable, "-c", "from portcheck.cli import main; main()"]
+    command += ["check", "--format", "json", "--exit-zero"]
+    runs = [
+        subprocess.Popen(command, cwd=project, stdout=subprocess.PIPE, text=True) for _ in range(3)
+    ]
+    outputs = [json.loads(run.communicate(timeout=300)[0]) for run in runs]
+    assert all(run.returncode == 0 for run in runs)
+    _, uncached = check_json("--no-cache", cwd=project)
+    for output in outputs:
+        assert output["findings"] == uncached["findings"]
+    assert not list((project / ".portcheck_cache").glob(".*.json.*")), "temporary files left"
