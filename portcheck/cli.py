@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
 STDIN_PATH = Path("-")
 
-FORMATS = ("text", "json", "html", "markdown")
+FORMATS = ("text", "json", "sarif", "github", "html", "markdown")
 
 
 class PortcheckError(click.ClickException):

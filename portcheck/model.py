@@ -12,6 +12,13 @@ from typing import Any, Literal
 
 Category = Literal["auto", "rewrite", "blocker", "caution"]
 CATEGORIES: tuple[Category, ...] = ("auto", "rewrite", "blocker", "caution")
+CATEGORY_MEANINGS: dict[Category, str] = {
+    "auto": "runs on Ascend after a mechanical rewrite (`portcheck check --fix` applies it)",
+    "rewrite": "an Ascend path exists, but a person must change the code",
+    "blocker": "no known Ascend equivalent",
+    "caution": "runs on Ascend, but behaves or performs differently",
+}
+"""What each category says about the Ascend path, for formats that explain themselves."""
 
 Severity = Literal["error", "warning", "info"]
 

