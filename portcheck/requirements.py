@@ -49,21 +49,23 @@ def requirements_txt(text: str) -> Iterator[Declaration]:
 
 
 def locate(text: str, specs: list[str]) -> Iterator[Declaration]:
-    """Find the line of each requirement string parsed out of a structured manifest."""
+    """Find where each requirement string parsed out of a structured manifest is declared.
+
+    Specs come in file order, several may share a line (``["numpy", "triton"]``), so the
+    search resumes right after the previous match.
+    """
     lines = text.splitlines()
-    start = 0
+    line_index, start_column = 0, 0
     for spec in specs:
         name = requirement_name(spec)
         if not name:
             continue
-        for index in range(start, len(lines)):
-            column = lines[index].find(spec)
+        for index in range(line_index, len(lines)):
+            column = lines[index].find(spec, start_column if index == line_index else 0)
             if column >= 0:
                 yield Declaration(index + 1, column + 1, spec, name)
-                start = index + 1
+                line_index, start_column = index, column + len(spec)
                 break
-        else:
-            start = 0
 
 
 def uses_cuda_build(text: str) -> bool:

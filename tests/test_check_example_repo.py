@@ -15,7 +15,7 @@ EXPECTED = [
     ("train.py", 43, "PC003", "cuda", "auto"),
     ("train.py", 56, "PC005", "CUDA_LAUNCH_BLOCKING", None),
     ("train.py", 58, "PC001", "torch.cuda.set_device", "auto"),
-    ("train.py", 59, "PC004", "torch.distributed.init_process_group", "auto"),
+    ("train.py", 59, "PC004", "nccl", "auto"),
     ("train.py", 60, "PC004", "nccl", "auto"),
     ("train.py", 62, "PC003", "cuda", "auto"),
     ("train.py", 63, "PC003", "cuda", "auto"),
