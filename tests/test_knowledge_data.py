@@ -63,9 +63,12 @@ def test_synchronize_is_auto_everywhere(target):
 
 def test_release_differences():
     new, old = load_knowledge("2.14.0"), load_knowledge("2.1.0.post17")
-    for name in ("torch.cuda.ExternalStream", "torch.cuda.nvtx.range_push"):
-        assert new.api(name).category != old.api(name).category  # type: ignore[union-attr]
-    assert new.api("torch.cuda.nvtx.range_push").replacement == "torch_npu.npu.mstx.range_push"
+    stream = "torch.cuda.ExternalStream"
+    assert new.api(stream).category == "auto"  # type: ignore[union-attr]
+    assert old.api(stream).category == "blocker"  # type: ignore[union-attr]
+    push = "torch.cuda.nvtx.range_push"
+    assert new.api(push).replacement == "torch_npu.npu.mstx.range_push"  # type: ignore[union-attr]
+    assert old.api(push).replacement == "torch_npu.npu.mstx.range_start"  # type: ignore[union-attr]
 
 
 def test_lookups():

@@ -298,11 +298,16 @@ class _Classifier:
         target = name if name in methods else None
         if name == "range":
             target = next((m for m in ("annotate", "mstx_range") if m in methods), None)
-        if target is None:
-            note = f"torch_npu.npu.mstx in this release has no {name}; use range_start/range_end."
-            return self._make(
-                cuda, "blocker", None, note, f"{where} (methods: {', '.join(methods)})"
+        evidence = f"{where} (methods: {', '.join(methods)})"
+        if target is None and name in ("range_push", "range_pop") and "range_start" in methods:
+            note = (
+                f"torch_npu.npu.mstx in this release has no {name}; restructure the range as "
+                "range_id = mstx.range_start(message) ... mstx.range_end(range_id)."
             )
+            return self._make(cuda, "rewrite", "torch_npu.npu.mstx.range_start", note, evidence)
+        if target is None:
+            note = f"torch_npu.npu.mstx in this release has no counterpart of nvtx.{name}."
+            return self._make(cuda, "blocker", None, note, evidence)
         note = f"Replace the NVTX call with torch_npu.npu.mstx.{target} (MSTX, Ascend's NVTX)."
         if target == "mstx_range":
             note = "Use the decorator torch_npu.npu.mstx.mstx_range (no context-manager form here)."
