@@ -93,12 +93,15 @@ class JsonLayout:
     separators: tuple[str, str]
     ensure_ascii: bool
     final_newline: bool
+    newline: str = "\n"  # "\r\n" for a notebook saved on Windows
 
     def dumps(self, document: dict[str, Any]) -> str:
         text = json.dumps(
             document, indent=self.indent, separators=self.separators, ensure_ascii=self.ensure_ascii
         )
-        return text + "\n" if self.final_newline else text
+        text += "\n" if self.final_newline else ""
+        # JSON escapes newlines inside strings, so every newline here is layout.
+        return text.replace("\n", self.newline) if self.newline != "\n" else text
 
 
 @dataclass(frozen=True)
@@ -136,7 +139,7 @@ def parse_notebook(text: str) -> Notebook:
             )
         raise NotebookError('not a Jupyter notebook (no "cells" list)')
     language = _language(document)
-    if language not in ("", "python"):
+    if language and not language.startswith(("python", "ipython")):
         raise NotPythonNotebook(f"a {language} notebook, not Python; skipped")
     cells: list[CodeCell] = []
     lines: list[Line] = []
@@ -199,7 +202,8 @@ def detect_layout(text: str) -> JsonLayout:
     else:
         separators = (",", ":")
     ensure_ascii = body.isascii() and "\\u" in body
-    return JsonLayout(indent, separators, ensure_ascii, text.endswith("\n"))
+    newline = "\r\n" if "\r\n" in text else "\n"
+    return JsonLayout(indent, separators, ensure_ascii, text.endswith("\n"), newline)
 
 
 def mask_ipython(lines: Sequence[str]) -> tuple[list[str], bool]:
@@ -347,15 +351,19 @@ def locate_findings(notebook: Notebook, findings: Sequence[Finding]) -> list[Fin
 
 def locate_diagnostic(notebook: Notebook, diagnostic: Diagnostic) -> Diagnostic:
     """A diagnostic about line N of the joined source, reworded to name the cell."""
-    where = notebook.locate(diagnostic.line) if diagnostic.line is not None else None
+    if diagnostic.line is None:
+        return diagnostic
+    # a parse error can point just past its cell (an unclosed bracket): use the cell before
+    candidates = (notebook.locate(line) for line in range(diagnostic.line, 0, -1))
+    where = next((found for found in candidates if found is not None), None)
     if where is None:
         return diagnostic
-    prefix = f"{diagnostic.path}:{diagnostic.line}:{diagnostic.column}:"
+    column = f"{diagnostic.column}:" if diagnostic.column is not None else ""
+    prefix = f"{diagnostic.path}:{diagnostic.line}:{column}"
     message = diagnostic.message
     if message.startswith(prefix):
         message = (
-            f"{diagnostic.path}:cell {where.cell}:{where.line}:{diagnostic.column}:"
-            + message[len(prefix) :]
+            f"{diagnostic.path}:cell {where.cell}:{where.line}:{column}" + message[len(prefix) :]
         )
     return replace(diagnostic, message=message)
 
@@ -367,35 +375,41 @@ class UnmappableFix(ValueError):
 def apply_fixed_python(notebook: Notebook, fixed: str) -> str:
     """The notebook file after the joined source became ``fixed``; only changed cells move.
 
-    Lines are matched with :mod:`difflib`: unchanged lines keep their cell, a changed
-    line replaces its own, and inserted lines (an ``import torch_npu``) join the cell of
-    the line above them. Masked IPython lines are put back as they were.
+    Unchanged lines are found with :mod:`difflib`; within each changed stretch every old
+    line is paired with the new line most like it (see :func:`align`). A changed line
+    stays in its cell, an inserted line (``import torch_npu``) joins the cell of the line
+    above it, and masked IPython lines are put back as they were.
     """
     new_lines = fixed.split("\n")
     if new_lines and new_lines[-1] == "":
         new_lines.pop()
-    old_lines = [line.analysed for line in notebook.lines]
     by_cell: dict[int, list[str]] = {cell.number: [] for cell in notebook.cells}
     python_cells = {cell.number for cell in notebook.cells if cell.python}
+    old_lines = [line.analysed for line in notebook.lines]
     matcher = difflib.SequenceMatcher(None, old_lines, new_lines, autojunk=False)
     for tag, old_start, old_end, new_start, new_end in matcher.get_opcodes():
         old = notebook.lines[old_start:old_end]
         new = new_lines[new_start:new_end]
-        if tag == "equal" or (tag == "replace" and len(old) == len(new)):
-            for before, after in zip(old, new):
-                by_cell[before.cell].append(before.original if before.masked else after)
-        elif tag == "insert":
-            owner = _insertion_cell(notebook, old_start)
-            if owner not in python_cells:
-                raise UnmappableFix("the fix inserts lines into a cell that is not Python")
-            by_cell[owner].extend(new)
-        elif tag == "replace":
-            cells = {line.cell for line in old}
-            if len(cells) > 1 or any(line.masked for line in old):
-                raise UnmappableFix("the fix changes lines of more than one cell at once")
-            by_cell[old[0].cell].extend(new)
-        elif any(line.masked for line in old):  # delete
-            raise UnmappableFix("the fix deletes a masked IPython line")
+        if tag == "equal":
+            steps: list[tuple[int | None, int | None]] = [(i, i) for i in range(len(old))]
+        else:
+            steps = align(old_lines[old_start:old_end], new)
+        owner = notebook.lines[old_start - 1].cell if old_start else None
+        for old_index, new_index in steps:
+            if old_index is None:
+                owner = owner if owner is not None else _top_cell(notebook)
+                if owner not in python_cells:
+                    raise UnmappableFix("the fix inserts lines into a cell that is not Python")
+                by_cell[owner].append(new[new_index])
+                continue
+            line = old[old_index]
+            owner = line.cell
+            if line.masked:
+                if new_index is None:
+                    raise UnmappableFix("the fix deletes a masked IPython line")
+                by_cell[owner].append(line.original)
+            elif new_index is not None:
+                by_cell[owner].append(new[new_index])
     document = copy.deepcopy(notebook.document)
     for cell in notebook.cells:
         source = by_cell[cell.number]
@@ -405,9 +419,44 @@ def apply_fixed_python(notebook: Notebook, fixed: str) -> str:
     return notebook.layout.dumps(document)
 
 
-def _insertion_cell(notebook: Notebook, before: int) -> int:
-    if before > 0:
-        return notebook.lines[before - 1].cell
+MAX_ALIGNED = 10_000
+"""Old × new lines of one changed stretch; a fix never comes near (it changes a line or two)."""
+
+SIMILAR = 0.5
+"""How alike (difflib ratio) an old and a new line must be to count as one line changed."""
+
+
+def align(old: Sequence[str], new: Sequence[str]) -> list[tuple[int | None, int | None]]:
+    """Pair old and new lines in order, most alike first: ``(old, new)``, ``(old, None)``
+    for a deleted line, ``(None, new)`` for an inserted one (after what precedes it)."""
+    if len(old) * len(new) > MAX_ALIGNED:
+        raise UnmappableFix("the fix changes too many lines at once to map them to cells")
+    score = [[0.0] * (len(new) + 1) for _ in range(len(old) + 1)]
+    paired = [[False] * (len(new) + 1) for _ in range(len(old) + 1)]
+    for i, before in enumerate(old, start=1):
+        for j, after in enumerate(new, start=1):
+            score[i][j] = max(score[i - 1][j], score[i][j - 1])
+            similarity = difflib.SequenceMatcher(None, before, after).ratio()
+            if similarity >= SIMILAR and score[i - 1][j - 1] + similarity > score[i][j]:
+                score[i][j] = score[i - 1][j - 1] + similarity
+                paired[i][j] = True
+    steps: list[tuple[int | None, int | None]] = []
+    i, j = len(old), len(new)
+    while i or j:
+        if i and j and paired[i][j]:
+            i, j = i - 1, j - 1
+            steps.append((i, j))
+        elif j and (not i or score[i][j - 1] >= score[i - 1][j]):
+            j -= 1
+            steps.append((None, j))
+        else:
+            i -= 1
+            steps.append((i, None))
+    return steps[::-1]
+
+
+def _top_cell(notebook: Notebook) -> int:
+    """The cell that takes lines inserted above the first line of code."""
     if notebook.lines and notebook.lines[0].masked:
         raise UnmappableFix("the fix inserts lines above a cell magic")
     return notebook.lines[0].cell if notebook.lines else notebook.cells[0].number

@@ -10,7 +10,13 @@ from typing import Any
 import pytest
 from conftest import FIXTURES, check_json, run_cli, write
 
-from portcheck.notebook import UnmappableFix, apply_fixed_python, mask_ipython, parse_notebook
+from portcheck.notebook import (
+    UnmappableFix,
+    align,
+    apply_fixed_python,
+    mask_ipython,
+    parse_notebook,
+)
 
 NOTEBOOKS = FIXTURES / "notebooks"
 POSITION = ("rule", "api", "category", "line", "column", "end_line", "end_column", "source")
@@ -265,3 +271,45 @@ def test_suppression_comments_work_inside_cells(tmp_path: Path) -> None:
     _, report = check_json("nb.ipynb", cwd=tmp_path)
 
     assert [(f["rule"], f["cell"]) for f in report["findings"]] == [("PC002", 2)]
+
+
+def test_fix_keeps_windows_line_endings(tmp_path: Path) -> None:
+    text = _notebook("import torch\n", "torch.cuda.synchronize()").replace("\n", "\r\n") + "\r\n"
+    path = tmp_path / "nb.ipynb"
+    path.write_bytes(text.encode("utf-8"))
+
+    run_cli("check", "--fix", "nb.ipynb", cwd=tmp_path)
+
+    fixed = path.read_bytes().decode("utf-8")
+    assert fixed == text.replace("torch.cuda.synchronize", "torch.npu.synchronize").replace(
+        '"import torch\\n"', '"import torch\\nimport torch_npu\\n"'
+    )
+
+
+def test_python3_kernel_language_name_is_python(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        "nb.ipynb",
+        _notebook("import torch\ntorch.cuda.synchronize()", language="python3"),
+    )
+    _, report = check_json("nb.ipynb", cwd=tmp_path)
+
+    assert [f["api"] for f in report["findings"]] == ["torch.cuda.synchronize"]
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "steps"),
+    [
+        (
+            ["torch.cuda.synchronize()"],
+            ["import torch_npu", "torch.npu.synchronize()"],
+            [(None, 0), (0, 1)],
+        ),
+        (["x.cuda()", "y = 1"], ["x.npu()", "y = 1"], [(0, 0), (1, 1)]),
+        (["a = 1"], ["completely different"], [(0, None), (None, 0)]),
+    ],
+)
+def test_changed_lines_are_paired_with_the_lines_they_became(
+    old: list[str], new: list[str], steps: list[tuple[int | None, int | None]]
+) -> None:
+    assert align(old, new) == steps
