@@ -12,12 +12,13 @@ from dataclasses import dataclass
 
 import libcst as cst
 from libcst.metadata import Scope, ScopeProvider
-from portcheck.rules._advice import api_suggestion
 
 from portcheck import imports, resolve
 from portcheck.imports import ImportBinding
 from portcheck.knowledge import ApiFact, Knowledge
 from portcheck.rule import Edit, Fix, Invalid, Rule, RuleContext, Valid
+
+from ._advice import api_suggestion
 
 CUDA_NAMESPACES = (
     "torch.cuda",
@@ -25,6 +26,10 @@ CUDA_NAMESPACES = (
     "torch.backends.cudnn",
     "torch.profiler.ProfilerActivity.CUDA",
     "torch.autograd.profiler.ProfilerActivity.CUDA",
+)
+NOT_AUTOMATIC = (
+    "portcheck rewrites an aliased import only together with every use of its name, and "
+    "here a use has no drop-in equivalent or the name is rebound: change this one by hand."
 )
 HF32_FLAGS = frozenset({"torch.backends.cuda.matmul.allow_tf32", "torch.backends.cudnn.allow_tf32"})
 """The caution facts fixed like auto ones: a bool flag for a bool flag. Other caution
@@ -99,6 +104,7 @@ class CudaApi(Rule):
         Invalid(  # the alias is rebound, so not every use of `tc` is torch.cuda
             "import torch.cuda as tc\ntc.synchronize()\ntc = None\n",
             api="torch.cuda",
+            category="rewrite",
             expected_fix=None,
         ),
         Invalid(
@@ -202,12 +208,15 @@ class CudaApi(Rule):
                 "a device check (`if torch.cuda.is_available():`) on a CUDA-only code path.",
             )
             return
+        category, suggestion = fact.category, _suggestion(fact)
+        if category == "auto" and (fix is None or fix.unsafe):
+            category, suggestion = "rewrite", f"{suggestion} {NOT_AUTOMATIC}"
         self.report(
             node,
             api=api,
-            category=fact.category,  # type: ignore[arg-type]
+            category=category,  # type: ignore[arg-type]
             message=_message(fact, api, self.knowledge.target),
-            suggestion=_suggestion(fact),
+            suggestion=suggestion,
             evidence=fact.evidence,
             fix=fix,
         )

@@ -9,17 +9,27 @@ comparison with ``.type``/``.device``, or a variable that flows into one of thos
 
 from __future__ import annotations
 
+import re
+
 import libcst as cst
 from libcst.metadata import ScopeProvider
 
 from portcheck import resolve
 from portcheck.rule import Edit, Fix, Invalid, Rule, Valid
 
+from ._options import is_option_value
+
 EVIDENCE = (
     "torch_npu wheel: torch_npu/contrib/transfer_to_npu.py rewrites 'cuda' device strings "
     "to 'npu' in the device arguments of wrapped torch functions"
 )
 SUGGESTION = 'Use the `npu` device type (`"npu"`, `"npu:0"`) after `import torch_npu`.'
+UNCERTAIN_SUGGESTION = (
+    'portcheck cannot tell that this string is a device; if it is, use `"npu"` (after '
+    "`import torch_npu`): `--fix --unsafe-fixes` rewrites it."
+)
+DEVICE_OPTION = re.compile(r"(^|[-_])(device|devices|dev|device[-_]type|accelerator)$", re.I)
+"""argparse options whose value is a device (``--device``, ``--eval-device``)."""
 
 
 class DeviceString(Rule):
@@ -32,6 +42,7 @@ class DeviceString(Rule):
 
     VALID = (
         Valid('parser.add_argument("--cuda", action="store_true")\n'),
+        Valid('ap.add_argument("--cuda", dest="cuda", action="store_true", help="use cuda")\n'),
         Valid('print("running on cuda")\n'),
         Valid('def f():\n    """Runs on cuda."""\n'),
         Valid('import logging\nlogging.info("cuda")\n'),
@@ -69,7 +80,15 @@ class DeviceString(Rule):
             'import torch\nwith torch.autocast("cuda"):\n    pass\n',
             expected_fix='import torch\nimport torch_npu\nwith torch.autocast("npu"):\n    pass\n',
         ),
-        Invalid('BACKENDS = ["cpu", "cuda"]\n', count=1, expected_fix=None),
+        Invalid('BACKENDS = ["cpu", "cuda"]\n', count=1, category="rewrite", expected_fix=None),
+        Invalid(
+            "import argparse\nap = argparse.ArgumentParser()\n"
+            'ap.add_argument("--device", default="cuda", choices=["cpu", "cuda"])\n',
+            count=2,
+            category="auto",
+            expected_fix="import argparse\nimport torch_npu\nap = argparse.ArgumentParser()\n"
+            'ap.add_argument("--device", default="npu", choices=["cpu", "npu"])\n',
+        ),
         Invalid(
             'BACKENDS = ["cpu", "cuda"]\n',
             count=1,
@@ -101,12 +120,15 @@ class DeviceString(Rule):
         root = resolve.device_expression_root(node, self.parent)
         certain = resolve.is_device_position(
             root, self.parent, self.qualified_names, self._scope_of
-        )
+        ) or is_option_value(root, self.parent, DEVICE_OPTION)
         self.report(
             node,
             api="cuda",
-            message=f"CUDA device string {text}",
-            suggestion=SUGGESTION,
+            category="auto" if certain else "rewrite",
+            message=f"CUDA device string {text}"
+            if certain
+            else f"CUDA device string {text}, if it is used as a device",
+            suggestion=SUGGESTION if certain else UNCERTAIN_SUGGESTION,
             evidence=EVIDENCE,
             fix=Fix(
                 edits=(Edit(node, replacement),),
