@@ -85,25 +85,29 @@ class PortcheckServer(LanguageServer):
         """A quick fix per fixable finding in the request, and "fix all" with them.
 
         Editors ask for code actions whenever the cursor moves: "fix all" is computed
-        only when a portcheck fix is at the cursor or when it is asked for by kind.
+        only when a fixable finding is at the cursor or when it is asked for by kind. A
+        finding whose fix goes with others (an aliased import and its uses) has no quick
+        fix of its own; "fix all" makes it.
         """
         document = self.workspace.get_text_document(params.text_document.uri)
         source_file = self.source_file(document)
         if source_file is None or source_file.kind != "python":
             return []
         only = params.context.only
+        fixable = [
+            (diagnostic, at)
+            for diagnostic in params.context.diagnostics
+            if (at := _FindingAt.from_data(diagnostic)) is not None
+        ]
         actions: list[lsp.CodeAction] = []
         if _wanted(lsp.CodeActionKind.QuickFix.value, only):
-            for diagnostic in params.context.diagnostics:
-                at = _FindingAt.from_data(diagnostic)
-                if at is None:
-                    continue
+            for diagnostic, at in fixable:
                 outcome = fix_source(self.analyzer, source_file.display, document.source, keep=at)
                 if outcome.changed:
                     title = f"portcheck: fix {at.rule} ({outcome.fixed[0].api})"
                     kind = lsp.CodeActionKind.QuickFix
                     actions.append(_action(title, kind, document, outcome.text, diagnostic))
-        if (actions or only) and _wanted(FIX_ALL_KIND, only):
+        if (fixable or only) and _wanted(FIX_ALL_KIND, only):
             keep = FixableFindings(self.options)
             outcome = fix_source(self.analyzer, source_file.display, document.source, keep=keep)
             if outcome.changed:

@@ -94,10 +94,10 @@ class Client:
                 stream.close()
 
 
-@pytest.fixture()
-def workspace(tmp_path: Path) -> Path:
-    (tmp_path / "train.py").write_text(SOURCE, encoding="utf-8")
-    return tmp_path
+@pytest.fixture(scope="module")
+def workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One project for the tests that share a server; each opens a file of its own."""
+    return tmp_path_factory.mktemp("workspace")
 
 
 @contextlib.contextmanager
@@ -116,7 +116,7 @@ def _server(workspace: Path) -> Iterator[Client]:
         client.close()
 
 
-@pytest.fixture()
+@pytest.fixture(scope="module")
 def client(workspace: Path) -> Iterator[Client]:
     with _server(workspace) as client:
         yield client
@@ -141,7 +141,7 @@ def _apply(text: str, edits: list[dict[str, Any]]) -> str:
 def test_opened_file_gets_diagnostics_with_rule_category_and_suggestion(
     client: Client, workspace: Path
 ) -> None:
-    diagnostics = _open(client, workspace / "train.py", SOURCE)
+    diagnostics = _open(client, workspace / "opened.py", SOURCE)
 
     by_code = {d["data"]["api"]: d for d in diagnostics}
     synchronize = by_code["torch.cuda.synchronize"]
@@ -160,7 +160,7 @@ def test_opened_file_gets_diagnostics_with_rule_category_and_suggestion(
 def test_code_action_returns_the_safe_fix_as_a_workspace_edit(
     client: Client, workspace: Path
 ) -> None:
-    path = workspace / "train.py"
+    path = workspace / "action.py"
     diagnostics = _open(client, path, SOURCE)
     synchronize = next(d for d in diagnostics if d["data"]["api"] == "torch.cuda.synchronize")
 
@@ -187,7 +187,7 @@ def test_code_action_returns_the_safe_fix_as_a_workspace_edit(
 def test_edits_are_checked_again_and_close_clears_diagnostics(
     client: Client, workspace: Path
 ) -> None:
-    path = workspace / "train.py"
+    path = workspace / "edited.py"
     _open(client, path, SOURCE)
 
     client.notify(
@@ -200,12 +200,17 @@ def test_edits_are_checked_again_and_close_clears_diagnostics(
     assert client.diagnostics(path.as_uri(), 2) == []
     client.notify("textDocument/didClose", {"textDocument": {"uri": path.as_uri()}})
     cleared = client.wait(
-        lambda m: m.get("method") == "textDocument/publishDiagnostics", "cleared diagnostics"
+        lambda m: (
+            m.get("method") == "textDocument/publishDiagnostics"
+            and m["params"]["uri"] == path.as_uri()
+        ),
+        "cleared diagnostics",
     )
     assert cleared["params"]["diagnostics"] == []
 
 
-def test_suppression_comments_and_config_apply_in_the_editor(workspace: Path) -> None:
+def test_suppression_comments_and_config_apply_in_the_editor(tmp_path: Path) -> None:
+    workspace = tmp_path
     (workspace / "pyproject.toml").write_text('[tool.portcheck]\nignore = ["PC005"]\n')
     text = (
         "import os, torch\n"
@@ -232,8 +237,8 @@ def test_suppression_comments_and_config_apply_in_the_editor(workspace: Path) ->
     assert "CUDA_VISIBLE_DEVICES" in fixed
 
 
-def test_shutdown_and_exit_end_the_server(workspace: Path) -> None:
-    client = Client(workspace)
+def test_shutdown_and_exit_end_the_server(tmp_path: Path) -> None:
+    client = Client(tmp_path)
     try:
         client.request("initialize", {"processId": None, "rootUri": None, "capabilities": {}})
         client.notify("initialized", {})
@@ -273,3 +278,25 @@ def test_check_never_imports_the_language_server(tmp_path: Path) -> None:
     )
 
     assert result.stdout.strip() == "[]", result.stderr
+
+
+def test_a_finding_fixed_only_with_others_is_offered_fix_all(
+    client: Client, workspace: Path
+) -> None:
+    path = workspace / "alias.py"
+    text = "import torch.cuda as tc\ntc.synchronize()\n"
+    diagnostics = _open(client, path, text)
+    alias_import = next(d for d in diagnostics if d["range"]["start"]["line"] == 0)
+
+    actions = client.request(
+        "textDocument/codeAction",
+        {
+            "textDocument": {"uri": path.as_uri()},
+            "range": alias_import["range"],
+            "context": {"diagnostics": [alias_import]},
+        },
+    )
+
+    assert [action["kind"] for action in actions] == ["source.fixAll.portcheck"]
+    fixed = _apply(text, actions[0]["edit"]["changes"][path.as_uri()])
+    assert fixed.startswith("import torch_npu.npu as tc\n")
