@@ -81,6 +81,9 @@ class DeviceString(Rule):
             expected_fix='import torch\nimport torch_npu\nwith torch.autocast("npu"):\n    pass\n',
         ),
         Invalid('BACKENDS = ["cpu", "cuda"]\n', count=1, category="rewrite", expected_fix=None),
+        Invalid(  # spelled with an escape: no text to rewrite, so a person must do it
+            'import torch\nx = x.to("\\x63uda")\n', category="rewrite", expected_fix=None
+        ),
         Invalid(
             "import argparse\nap = argparse.ArgumentParser()\n"
             'ap.add_argument("--device", default="cuda", choices=["cpu", "cuda"])\n',
@@ -118,9 +121,11 @@ class DeviceString(Rule):
         if resolve.is_in_message(node, self.parent, self.qualified_names):
             return
         root = resolve.device_expression_root(node, self.parent)
-        certain = resolve.is_device_position(
-            root, self.parent, self.qualified_names, self._scope_of
-        ) or is_option_value(root, self.parent, DEVICE_OPTION)
+        rewritable = not replacement.deep_equals(node)  # "\x63uda" has no "cuda" to replace
+        certain = rewritable and (
+            resolve.is_device_position(root, self.parent, self.qualified_names, self._scope_of)
+            or is_option_value(root, self.parent, DEVICE_OPTION)
+        )
         self.report(
             node,
             api="cuda",
@@ -134,7 +139,9 @@ class DeviceString(Rule):
                 edits=(Edit(node, replacement),),
                 unsafe=not certain,
                 needs_torch_npu_import=True,
-            ),
+            )
+            if rewritable
+            else None,
         )
 
     def _scope_of(self, node: cst.CSTNode) -> object:
