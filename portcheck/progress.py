@@ -21,17 +21,22 @@ class ProgressBar:
     """``Analysing [#####.....] 1,234/5,678 files 21%``, redrawn at most every 0.1 s."""
 
     def __init__(
-        self, stream: TextIO, clock: Callable[[], float] = time.monotonic, label: str = "Analysing"
+        self,
+        stream: TextIO,
+        clock: Callable[[], float] = time.monotonic,
+        columns: int | None = None,
+        label: str = "Analysing",
     ) -> None:
         self.stream = stream
         self.clock = clock
+        self.columns = columns or shutil.get_terminal_size().columns
         self.label = label
         self.last_drawn = -REDRAW_SECONDS
         self.drawn = False
 
     def line(self, done: int, total: int) -> str:
         counter = f"{done:,}/{total:,} files {100 * done // max(total, 1):3d}%"
-        width = max(10, min(40, shutil.get_terminal_size().columns - len(counter) - 16))
+        width = max(10, min(40, self.columns - len(counter) - 16))
         filled = width * done // max(total, 1)
         return f"{self.label} [{'#' * filled}{'.' * (width - filled)}] {counter}"
 

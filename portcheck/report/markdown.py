@@ -18,6 +18,7 @@ from portcheck.score import ROOT_AREA
 TOP_BLOCKERS = 10
 LOCATIONS_SHOWN = 3
 AREAS_SHOWN = 10
+ROWS_SHOWN = 15
 
 _HTML = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"}
 _MARKDOWN_PUNCTUATION = re.compile(r"([\\`*_{}\[\]()#+\-.!|~=:])")
@@ -122,7 +123,7 @@ def _dependencies(view: Audit) -> list[str]:
     inventory = view.inventory
     if not (inventory.requirements or inventory.native_sources or inventory.extension_builds):
         return []
-    rows = [
+    requirements = [
         [
             code(requirement.name),
             requirement.category,
@@ -130,8 +131,10 @@ def _dependencies(view: Audit) -> list[str]:
             ", ".join(code(str(where)) for where in requirement.declared_in[:LOCATIONS_SHOWN]),
             code(_shortened(requirement.declared_in[0].source)),
         ]
-        for requirement in inventory.requirements
+        for requirement in inventory.requirements[:ROWS_SHOWN]
     ]
+    largest = sorted(inventory.native_sources, key=lambda source: (-source.lines, source.path))
+    sources = [[code(source.path), str(source.lines)] for source in largest[:ROWS_SHOWN]]
     summary = (
         f"Native code and dependencies: {plural(len(inventory.native_sources), 'CUDA C++ file')} "
         f"({plural(inventory.native_lines, 'line')}), "
@@ -140,17 +143,17 @@ def _dependencies(view: Audit) -> list[str]:
         f"{plural(len(inventory.requirements), 'CUDA-only requirement')}"
     )
     lines = ["<details>", f"<summary>{summary}</summary>", ""]
-    if rows:
+    if requirements:
         lines += _table(
             ["requirement", "category", "Ascend alternative", "declared in", "as written"],
             "lllll",
-            rows,
+            requirements,
         )
-    lines += [
-        f"- {escape(source.path)}: {plural(source.lines, 'line')} of CUDA C++"
-        for source in inventory.native_sources
-    ]
-    return [*lines, "", "</details>", ""]
+        lines += _more(len(inventory.requirements), ROWS_SHOWN, "requirements")
+    if sources:
+        lines += _table(["CUDA C++ file", "lines of code"], "lr", sources)
+        lines += _more(len(inventory.native_sources), ROWS_SHOWN, "CUDA C++ files")
+    return [*lines, "</details>", ""]
 
 
 def render(report: Report) -> str:
