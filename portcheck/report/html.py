@@ -84,7 +84,9 @@ td.num, td.heat, th.num { width:1%; white-space:nowrap; }
 .snippet { display:block; color:var(--muted); background:none; padding:0 0 0 4px;
   white-space:pre-wrap; max-width:460px; }
 ul.where { margin:0; padding:0; list-style:none; }
-ul.where li { margin-bottom:2px; }
+ul.where li { margin-bottom:3px; }
+ul.where code { white-space:nowrap; }
+td.where { min-width:300px; }
 .muted { color:var(--muted); }
 .pill { display:inline-block; padding:0 8px; border-radius:10px; color:#fff; font-size:11px;
   font-weight:600; background:var(--c); }
@@ -361,12 +363,20 @@ def _buckets(buckets: Sequence[Bucket]) -> Markup:
 SNIPPET_CHARACTERS = 120
 
 
-def _snippet(source: str, api: str) -> Markup | None:
-    """The code at a location, when it says more than the API name already does."""
-    if not source or source == api:
+def _snippet(source: str, *known: str) -> Markup | None:
+    """The code at a location, when it says more than the API name or file name does."""
+    if not source or any(source == text or text.endswith(f"/{source}") for text in known):
         return None
     shown = source if len(source) <= SNIPPET_CHARACTERS else source[:SNIPPET_CHARACTERS] + "…"
     return element("code", shown, class_="snippet")
+
+
+def _prose(text: str) -> list[Child]:
+    """A message with its `backticked` names set as code, as the text report writes them."""
+    parts = text.split("`")
+    if len(parts) % 2 == 0:  # an unpaired backtick: show the text as it is
+        return [text]
+    return [element("code", part) if index % 2 else part for index, part in enumerate(parts)]
 
 
 def _locations(group: BlockerGroup) -> Markup:
@@ -374,7 +384,7 @@ def _locations(group: BlockerGroup) -> Markup:
         element(
             "li",
             element("code", f"{finding.path}:{finding.line}"),
-            _snippet(finding.source, group.api),
+            _snippet(finding.source, group.api, finding.path),
         )
         for finding in group.findings[:LOCATIONS_SHOWN]
     ]
@@ -398,9 +408,11 @@ def _blockers(groups: Sequence[BlockerGroup]) -> Markup:
                 element(
                     "td", _number(group.native_lines) if group.native_lines else "", class_="num"
                 ),
-                element("td", _locations(group)),
+                element("td", _locations(group), class_="where"),
                 element(
-                    "td", group.message, element("div", group.suggestion or "", class_="muted")
+                    "td",
+                    _prose(group.message),
+                    element("div", _prose(group.suggestion or ""), class_="muted"),
                 ),
             )
             for group in groups[:TOP_BLOCKERS]
@@ -558,7 +570,7 @@ def _inventory(inventory: Inventory) -> Markup:
                 element(
                     "ul",
                     [
-                        element("li", element("code", str(where)), _snippet(where.source, ""))
+                        element("li", element("code", str(where)), _snippet(where.source))
                         for where in requirement.declared_in
                     ],
                     class_="where",
