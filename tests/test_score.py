@@ -10,7 +10,7 @@ import random
 from collections.abc import Iterator
 
 import pytest
-from conftest import FIXTURES, check_json
+from conftest import FIXTURES, check_json, run_cli
 
 from portcheck.model import CATEGORIES, Finding
 from portcheck.score import (
@@ -209,3 +209,15 @@ def test_json_report_adds_buckets_breakdown_and_inventory_consistent_with_summar
     # the existing contract is untouched
     assert report["score"] == report["scores"]["per_api"]
     assert report["scores"]["gate"] == "per_api"
+
+
+def test_text_summary_states_the_effort_buckets_above_the_counts() -> None:
+    _, report = check_json("example_repo", cwd=FIXTURES)
+    lines = run_cli("check", "example_repo", cwd=FIXTURES).stdout.splitlines()
+    effort_line = lines[-3]
+    assert effort_line.startswith("Effort: ") and lines[-2].startswith("Found ")
+    for bucket in report["effort"]:
+        assert f"{bucket['findings']} {bucket['label']}" in effort_line
+    assert f"({report['inventory']['native_lines']} lines of CUDA C++)" in effort_line
+    clean = run_cli("check", "lookalikes", cwd=FIXTURES).stdout
+    assert "Effort:" not in clean

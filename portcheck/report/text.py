@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from portcheck.model import Finding
 from portcheck.run import Report
+from portcheck.score import effort
 
 
 def render(report: Report, *, show_suggestions: bool = True) -> str:
@@ -24,6 +25,19 @@ def location(finding: Finding) -> str:
         cell, line = finding.extra["cell"], finding.extra["cell_line"]
         return f"{finding.path}:cell {cell}:{line}:{finding.column}"
     return f"{finding.path}:{finding.line}:{finding.column}"
+
+
+def effort_line(report: Report) -> str:
+    """``Effort: 26 fixed by --fix, 9 small manual edits, …`` and a newline; "" when clean."""
+    if not report.findings:
+        return ""
+    parts = []
+    for bucket in effort(report.findings):
+        part = f"{bucket.findings} {bucket.label}"
+        if bucket.native_lines:
+            part += f" ({bucket.native_lines} lines of CUDA C++)"
+        parts.append(part)
+    return f"Effort: {', '.join(parts)}.\n"
 
 
 def summary(report: Report) -> str:
@@ -51,6 +65,6 @@ def summary(report: Report) -> str:
     if problems:
         text += f"; {problems} files could not be analysed"
     return (
-        f"{text}.\nReadiness score: {report.score.per_api}/100 "
+        f"{effort_line(report)}{text}.\nReadiness score: {report.score.per_api}/100 "
         f"(per API; {report.score.per_occurrence}/100 per occurrence) for {report.target}"
     )
