@@ -77,6 +77,8 @@ def load_report(source: ReportInput) -> Report:
         ),
         files_checked=int(summary.get("files_checked", 0)),
         files_parsed=int(summary.get("files_parsed", 0)),
+        hidden_by_baseline=int(summary.get("hidden_by_baseline", 0)),
+        outside_diff=int(summary.get("outside_diff", 0)),
     )
 
 
@@ -101,6 +103,8 @@ def merge(reports: Sequence[Report], names: Sequence[str]) -> Report:
         ),
         files_checked=sum(report.files_checked for report in reports),
         files_parsed=sum(report.files_parsed for report in reports),
+        hidden_by_baseline=sum(report.hidden_by_baseline for report in reports),
+        outside_diff=sum(report.outside_diff for report in reports),
     )
 
 
