@@ -15,9 +15,17 @@ REPO = Path(__file__).resolve().parents[1]
 FIXTURES = REPO / "fixtures"
 
 
+def _runner() -> CliRunner:
+    """stdout and stderr apart, as a shell sees them (click < 8.2, on Python 3.9, mixes them)."""
+    try:
+        return CliRunner(mix_stderr=False)  # type: ignore[call-arg]
+    except TypeError:  # click >= 8.2 always keeps them apart and has no such argument
+        return CliRunner()
+
+
 def run_cli(*args: str, cwd: Path | None = None, stdin: str | None = None) -> Result:
     """Run ``portcheck ARGS`` in-process from ``cwd`` (the run root)."""
-    runner = CliRunner()
+    runner = _runner()
     with pytest.MonkeyPatch.context() as patch:
         if cwd is not None:
             patch.chdir(cwd)
