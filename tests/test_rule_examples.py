@@ -59,6 +59,8 @@ def check_invalid_example(tmp_path: Path, rule: type, example: object) -> None:
         assert len(findings) == example.count  # type: ignore[attr-defined]
     if issubclass(rule, Rule) and example.category is not None:  # type: ignore[attr-defined]
         assert findings[0]["category"] == example.category  # type: ignore[attr-defined]
+    unfixable_auto = [f for f in findings if f["category"] == "auto" and not f["fixable"]]
+    assert unfixable_auto == [], "an auto finding must carry a safe fix"
 
 
 def _python_examples_with_fix_expectation() -> list[pytest.param]:
