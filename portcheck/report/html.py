@@ -69,7 +69,7 @@ p.lead { color:var(--muted); margin:0 0 14px; }
 .bucket .name { font-weight:600; }
 .bucket .hint, .bucket .more { color:var(--muted); font-size:12px; }
 table { border-collapse:collapse; width:100%; font-size:13px; }
-th, td { text-align:left; padding:6px 10px; border-bottom:1px solid var(--line);
+th, td { text-align:left; padding:6px 8px; border-bottom:1px solid var(--line);
   vertical-align:top; }
 th { color:var(--muted); font-weight:600; font-size:12px; text-transform:uppercase;
   letter-spacing:.03em; background:#fafbfc; }
@@ -78,7 +78,8 @@ td.heat { font-weight:600; text-align:right; width:70px; }
 code, .mono { font-family:"SFMono-Regular", Menlo, Consolas, "Liberation Mono", monospace;
   font-size:12px; }
 code { background:#f1f3f6; padding:1px 4px; border-radius:3px; overflow-wrap:anywhere; }
-td.api code, td.name code { white-space:nowrap; }
+td.api code { white-space:nowrap; }
+td.name code { overflow-wrap:normal; }
 td.num, td.heat, th.num { width:1%; white-space:nowrap; }
 .scroll { overflow-x:auto; }
 .snippet { display:block; color:var(--muted); background:none; padding:0 0 0 4px;
@@ -330,7 +331,7 @@ def _buckets(buckets: Sequence[Bucket]) -> Markup:
                 class_="more",
                 id="native-lines",
             )
-            if bucket.key == "blocker"
+            if bucket.native_lines
             else None
         )
         cards.append(
@@ -456,7 +457,7 @@ def _area_rows(areas: Sequence[Area], label_of: dict[str, str]) -> list[Markup]:
     return [
         element(
             "tr",
-            element("td", element("code", label_of.get(area.name, area.name)), class_="name"),
+            element("td", _path(label_of.get(area.name, area.name)), class_="name"),
             element(
                 "td",
                 f"{area.score.per_api:g}",
@@ -487,6 +488,25 @@ def _area_table(first: str, areas: Sequence[Area], label_of: dict[str, str]) -> 
     return element("div", element("table", heading, _area_rows(areas, label_of)), class_="scroll")
 
 
+WORD_BREAK = Markup("<wbr>")
+
+
+def _path(path: str) -> Markup:
+    """A path as code that may wrap after a ``/`` but never inside a name."""
+    parts = path.split("/")
+    pieces: list[Child] = []
+    for index, part in enumerate(parts):
+        pieces.append(part if index == len(parts) - 1 else f"{part}/")
+        pieces.append(WORD_BREAK if index < len(parts) - 1 else None)
+    return element("code", pieces)
+
+
+def _relative_to(root: str, areas: Sequence[Area]) -> dict[str, str]:
+    """File names below ``root`` (named in the section's lead) to keep the table narrow."""
+    prefix = f"{root}/" if root else ""
+    return {area.name: area.name[len(prefix) :] for area in areas if area.name.startswith(prefix)}
+
+
 def _where(view: Audit) -> Markup:
     if not view.files:
         return element(
@@ -511,8 +531,8 @@ def _where(view: Audit) -> Markup:
         ),
         _area_table("directory", view.directories[:DIRECTORIES_SHOWN], labels),
         _more(len(view.directories), DIRECTORIES_SHOWN, "directories"),
-        element("h3", "Files with the most work"),
-        _area_table("file", view.files[:FILES_SHOWN], {}),
+        element("h3", "Files with the most work (under ", element("code", root), ")"),
+        _area_table("file", view.files[:FILES_SHOWN], _relative_to(view.root, view.files)),
         _more(len(view.files), FILES_SHOWN, "files"),
         id="where",
     )
@@ -639,7 +659,11 @@ def _method() -> Markup:
             f"{PER_API_SCALE:g}",
             ", an API used 1,000 times counts once) and per occurrence (K = ",
             f"{PER_OCCURRENCE_SCALE:g}",
-            "). No finding gives 100; every finding lowers the score; a blocker lowers it most.",
+            "). Derived from the findings alone: 100 with no finding, never higher when a finding "
+            "is added, and lowered most by a blocker. Effort buckets: fixable findings are "
+            "fixed by --fix; other auto and caution findings are small manual edits; rewrite "
+            "findings are rewrites; blocker findings are blockers, with the lines of CUDA C++ "
+            "behind them.",
         ),
         id="method",
     )
