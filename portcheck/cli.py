@@ -12,6 +12,7 @@ import click
 from portcheck import __version__
 
 if TYPE_CHECKING:
+    from portcheck.cache import ResultCache
     from portcheck.config import Overrides, Settings
     from portcheck.engine import Analyzer, FileResult
     from portcheck.filter import FilterOptions
@@ -114,6 +115,12 @@ def main() -> None:
 @click.option(
     "--no-prefilter", is_flag=True, help="Parse every file, even those with no trigger word."
 )
+@click.option("--no-cache", is_flag=True, help="Analyse every file again; read and write no cache.")
+@click.option(
+    "--cache-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Where per-file results are cached [default: ./.portcheck_cache].",
+)
 @click.option(
     "--max-file-size",
     type=click.IntRange(min=1),
@@ -147,6 +154,8 @@ def check(
     exit_zero: bool,
     jobs: int | None,
     no_prefilter: bool,
+    no_cache: bool,
+    cache_dir: Path | None,
     max_file_size: int,
     stdin_filename: str | None,
     fix: bool,
@@ -223,6 +232,7 @@ def check(
                 jobs,
                 default_excludes=(),
                 progress=progress,
+                cache=None if no_cache else _open_cache(analyzer, cache_dir, root),
             )
     report = build_report(analyzer.target, results, discovery_diagnostics)
     if fixed is not None:
@@ -239,6 +249,12 @@ def check(
     for reason in gate.reasons:
         click.echo(f"portcheck: gate failed: {reason}", err=True)
     sys.exit(gate.exit_code(exit_zero))
+
+
+def _open_cache(analyzer: Analyzer, directory: Path | None, root: Path) -> ResultCache:
+    from portcheck.cache import CACHE_DIR_NAME, ResultCache, fingerprint
+
+    return ResultCache(directory or root / CACHE_DIR_NAME, fingerprint(analyzer, analyzer.rules()))
 
 
 def _check_stdin(

@@ -22,7 +22,7 @@ from portcheck.cache import CachedResult, ResultCache, content_digest
 from portcheck.discover import SourceFile
 from portcheck.knowledge import Knowledge, load_knowledge
 from portcheck.model import Diagnostic, Finding
-from portcheck.prefilter import Prefilter
+from portcheck.prefilter import Needles, Prefilter
 from portcheck.registry import RuleClass
 from portcheck.rule import Fix, Rule, RuleContext, TextRule
 from portcheck.source import (
@@ -134,25 +134,29 @@ class Analyzer:
     def needs_parsing(self, source_file: SourceFile, source: SourceText) -> bool:
         """Whether analysing the file means parsing it; everything else is cheap."""
         if source_file.kind == "python":
-            return bool(self._python_rules()) and _cached_prefilter(self).may_match(source.raw)
+            return bool(self._python_rules()) and _cached_prefilter(self).may_match(source)
         return source_file.kind == "notebook"
 
     def prefilter(self) -> Prefilter:
         if not self.use_prefilter:
-            return Prefilter(None)
+            return Prefilter.passing_everything()
+        needles: list[Needles] = []
         words: list[str] = []
         for rule in self._python_rules():
-            triggers = rule.triggers(self.knowledge())
+            rule_needles = rule.needles(self.knowledge())
+            triggers = rule.triggers(self.knowledge()) if rule_needles is None else ()
             if triggers is None:
-                return Prefilter(None)
+                return Prefilter.passing_everything()
+            if rule_needles is not None:
+                needles.append(rule_needles)
             words.extend(triggers)
-        return Prefilter(words)
+        return Prefilter(needles, words)
 
     def _check_python(
         self, display: str, source: SourceText, result: FileResult, keep_fixes: bool
     ) -> None:
         rules = self._python_rules()
-        if not rules or not _cached_prefilter(self).may_match(source.raw):
+        if not rules or not _cached_prefilter(self).must_parse(source):
             return
         if bracket_depth_exceeds(source.text):
             result.diagnostics.append(

@@ -26,6 +26,7 @@ from libcst.metadata import (
 )
 
 from portcheck.model import Category, Finding
+from portcheck.prefilter import Needles
 
 if TYPE_CHECKING:
     from portcheck.knowledge import Knowledge
@@ -93,6 +94,10 @@ class Rule(cst.BatchableCSTVisitor):
     INVALID: ClassVar[Sequence[Invalid]] = ()
     TRIGGERS: ClassVar[tuple[str, ...] | None] = None
     """Words (case-insensitive) without which the rule cannot match; None: no prefilter."""
+    NEEDLES: ClassVar[Needles | None] = None
+    """The names and string prefixes the rule's findings are made of (see
+    :mod:`portcheck.prefilter`); when set, they replace ``TRIGGERS`` and let the
+    prefilter skip files that mention them only in comments and docstrings."""
 
     METADATA_DEPENDENCIES = (
         PositionProvider,
@@ -108,6 +113,10 @@ class Rule(cst.BatchableCSTVisitor):
     @classmethod
     def triggers(cls, knowledge: Knowledge) -> tuple[str, ...] | None:
         return cls.TRIGGERS
+
+    @classmethod
+    def needles(cls, knowledge: Knowledge) -> Needles | None:
+        return cls.NEEDLES
 
     @property
     def knowledge(self) -> Knowledge:

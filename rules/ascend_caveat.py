@@ -15,6 +15,7 @@ import libcst as cst
 
 from portcheck import resolve
 from portcheck.knowledge import Knowledge
+from portcheck.prefilter import Needles
 from portcheck.rule import Invalid, Rule, Valid
 
 HANDLED_ELSEWHERE = (
@@ -60,8 +61,9 @@ class AscendCaveat(Rule):
     )
 
     @classmethod
-    def triggers(cls, knowledge: Knowledge) -> tuple[str, ...]:
-        return tuple(sorted({name.rsplit(".", 1)[-1] for name in _caveat_names(knowledge)}))
+    def needles(cls, knowledge: Knowledge) -> Needles:
+        names = _caveat_names(knowledge)
+        return Needles(names=frozenset(name.rsplit(".", 1)[-1] for name in names))
 
     def visit_Attribute(self, node: cst.Attribute) -> None:
         if not resolve.is_dotted_name(node):

@@ -16,6 +16,7 @@ from libcst.metadata import Scope, ScopeProvider
 from portcheck import imports, resolve
 from portcheck.imports import ImportBinding
 from portcheck.knowledge import ApiFact, Knowledge
+from portcheck.prefilter import Needles
 from portcheck.rule import Edit, Fix, Invalid, Rule, RuleContext, Valid
 
 from ._advice import api_suggestion
@@ -46,7 +47,8 @@ class CudaApi(Rule):
     summary = "Use of a torch.cuda / torch.backends.cuda / torch.backends.cudnn API"
     category = "auto"
     fixable = True
-    TRIGGERS = ("cuda", "cudnn")
+    NEEDLES = Needles(names=frozenset(root.rsplit(".", 1)[1] for root in CUDA_NAMESPACES))
+    """A name under ``torch.cuda`` has the identifier ``cuda`` written somewhere in the file."""
 
     VALID = (
         Valid("import torch\nimport torch_npu\ntorch.npu.synchronize()\n"),

@@ -12,6 +12,7 @@ import re
 import libcst as cst
 
 from portcheck import resolve
+from portcheck.prefilter import Needles
 from portcheck.rule import Edit, Fix, Invalid, Rule, Valid
 
 CUDA_ENV_PATTERN = re.compile(r"(CUDA|CUDNN|CUBLAS|NCCL|NVIDIA|PYTORCH_CUDA)_[A-Z0-9_]+")
@@ -34,7 +35,10 @@ class CudaEnvVar(Rule):
     summary = "CUDA environment variable read or written (CUDA_VISIBLE_DEVICES, ...)"
     category = "rewrite"
     fixable = True
-    TRIGGERS = ("cuda_", "cudnn_", "cublas_", "nccl_", "nvidia_")
+    NEEDLES = Needles(
+        string_prefixes=("CUDA_", "CUDNN_", "CUBLAS_", "NCCL_", "NVIDIA_", "PYTORCH_CUDA_")
+    )
+    """The alternatives of ``CUDA_ENV_PATTERN``, which a variable name must start with."""
 
     VALID = (
         Valid('import os\nhome = os.environ["MY_APP_HOME"]\n'),

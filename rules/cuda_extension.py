@@ -11,6 +11,7 @@ import libcst as cst
 import libcst.matchers as m
 
 from portcheck import resolve
+from portcheck.prefilter import Needles
 from portcheck.rule import Invalid, Rule, Valid
 
 CUDA_EXTENSION = "torch.utils.cpp_extension.CUDAExtension"
@@ -27,7 +28,7 @@ class CudaExtensionBuild(Rule):
     name = "cuda-extension-build"
     summary = "CUDA extension build (CUDAExtension, load/load_inline with CUDA sources)"
     category = "blocker"
-    TRIGGERS = ("cpp_extension",)
+    NEEDLES = Needles(names=frozenset({"cpp_extension"}))
 
     VALID = (
         Valid(

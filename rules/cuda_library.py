@@ -15,6 +15,7 @@ from portcheck.rules._advice import api_suggestion
 
 from portcheck import resolve
 from portcheck.knowledge import ApiFact, Knowledge
+from portcheck.prefilter import Needles
 from portcheck.rule import Invalid, Rule, Valid
 
 CALLS_NOT_REPORTED = ("triton",)
@@ -50,14 +51,13 @@ class CudaOnlyLibrary(Rule):
     )
 
     @classmethod
-    def triggers(cls, knowledge: Knowledge) -> tuple[str, ...]:
-        return tuple(
-            sorted(
-                {
-                    fact.api.split(".")[0]
-                    for fact in knowledge.module_facts()
-                    if not fact.api.startswith("torch.")
-                }
+    def needles(cls, knowledge: Knowledge) -> Needles:
+        """A reported name starts with a library's top-level module, imported in the file."""
+        return Needles(
+            names=frozenset(
+                fact.api.split(".")[0]
+                for fact in knowledge.module_facts()
+                if not fact.api.startswith("torch.")
             )
         )
 

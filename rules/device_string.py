@@ -15,6 +15,7 @@ import libcst as cst
 from libcst.metadata import ScopeProvider
 
 from portcheck import resolve
+from portcheck.prefilter import Needles
 from portcheck.rule import Edit, Fix, Invalid, Rule, Valid
 
 from ._options import is_option_value
@@ -38,7 +39,7 @@ class DeviceString(Rule):
     summary = 'CUDA device string ("cuda", "cuda:0", f"cuda:{rank}", ...)'
     category = "auto"
     fixable = True
-    TRIGGERS = ("cuda",)
+    NEEDLES = Needles(string_prefixes=("cuda",))
 
     VALID = (
         Valid('parser.add_argument("--cuda", action="store_true")\n'),

@@ -13,6 +13,7 @@ import re
 import libcst as cst
 
 from portcheck import resolve
+from portcheck.prefilter import Needles
 from portcheck.rule import Edit, Fix, Invalid, Rule, Valid
 
 from ._options import is_named_value, is_option_value
@@ -45,7 +46,9 @@ class NcclBackend(Rule):
     summary = 'NCCL as the torch.distributed backend ("nccl" → "hccl")'
     category = "auto"
     fixable = True
-    TRIGGERS = ("nccl",)
+    NEEDLES = Needles(
+        names=frozenset(name.rsplit(".", 1)[1] for name in NCCL_NAMES), string_prefixes=("nccl",)
+    )
 
     VALID = (
         Valid('import torch.distributed as dist\ndist.init_process_group("hccl")\n'),

@@ -11,6 +11,7 @@ import libcst.matchers as m
 from portcheck.rules._advice import package_suggestion
 
 from portcheck import requirements, resolve
+from portcheck.prefilter import Needles
 from portcheck.rule import Invalid, Rule, Valid
 
 REQUIREMENT_KEYWORDS = frozenset({"install_requires", "extras_require", "setup_requires"})
@@ -22,7 +23,7 @@ class SetupRequires(Rule):
     name = "cuda-only-setup-requirement"
     summary = "CUDA-only package in setup() install_requires / extras_require"
     category = "rewrite"
-    TRIGGERS = tuple(REQUIREMENT_KEYWORDS)
+    NEEDLES = Needles(names=REQUIREMENT_KEYWORDS)
 
     VALID = (
         Valid('from setuptools import setup\nsetup(name="x", install_requires=["numpy"])\n'),

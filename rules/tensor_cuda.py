@@ -10,6 +10,7 @@ from __future__ import annotations
 import libcst as cst
 
 from portcheck import resolve
+from portcheck.prefilter import Needles
 from portcheck.rule import Edit, Fix, Invalid, Rule, Valid
 
 EVIDENCE = (
@@ -25,7 +26,7 @@ class TensorCuda(Rule):
     summary = "Tensor or module `.cuda()` call, or an `.is_cuda` check"
     category = "auto"
     fixable = True
-    TRIGGERS = ("cuda",)
+    NEEDLES = Needles(names=frozenset({"cuda", "is_cuda"}))
 
     VALID = (
         Valid("x = x.npu()\n"),
