@@ -39,6 +39,8 @@ DEVICE_ATTRIBUTES = frozenset({"type", "device"})
 DEVICE_NAME_PATTERN = re.compile(r"(^|_)(device|dev|devices|device_type|map_location)$", re.I)
 
 MESSAGE_FUNCTIONS = frozenset({"print", "warnings.warn", "logging.log", "input"})
+NAMING_KEYWORDS = frozenset({"dest", "metavar", "help", "prog", "description", "title", "name"})
+"""Keyword arguments whose strings name or describe things (argparse ``dest="cuda"``)."""
 LOGGER_METHODS = frozenset(
     {"debug", "info", "warning", "warn", "error", "exception", "critical", "log", "fatal"}
 )
@@ -93,6 +95,12 @@ def is_docstring(node: cst.CSTNode, parent_of: ParentOf) -> bool:
 def is_in_message(node: cst.CSTNode, parent_of: ParentOf, names_of: QualifiedNamesOf) -> bool:
     """True when the literal is (part of) a log, print, warning or exception message."""
     for ancestor in ancestors(node, parent_of):
+        if (
+            isinstance(ancestor, cst.Arg)
+            and ancestor.keyword is not None
+            and ancestor.keyword.value in NAMING_KEYWORDS
+        ):
+            return True
         if isinstance(ancestor, (cst.BaseStatement, cst.BaseSmallStatement)):
             return isinstance(ancestor, (cst.Raise, cst.Assert)) and _is_message_part(
                 node, ancestor, parent_of

@@ -33,7 +33,7 @@ class CudaEnvVar(Rule):
     id = "PC005"
     name = "cuda-env-var"
     summary = "CUDA environment variable read or written (CUDA_VISIBLE_DEVICES, ...)"
-    category = "rewrite"
+    category = "auto"
     fixable = True
     NEEDLES = Needles(
         string_prefixes=("CUDA_", "CUDNN_", "CUBLAS_", "NCCL_", "NVIDIA_", "PYTORCH_CUDA_")
@@ -70,6 +70,7 @@ class CudaEnvVar(Rule):
             self.report(
                 node,
                 api=name,
+                category="rewrite",
                 message=f"CUDA environment variable `{name}` has no effect on Ascend",
                 suggestion="Find the Ascend (CANN) counterpart, or drop it on NPU.",
             )

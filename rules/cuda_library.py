@@ -11,15 +11,17 @@ from __future__ import annotations
 
 import libcst as cst
 from libcst.helpers import get_full_name_for_node
-from portcheck.rules._advice import api_suggestion
 
 from portcheck import resolve
 from portcheck.knowledge import ApiFact, Knowledge
 from portcheck.prefilter import Needles
 from portcheck.rule import Invalid, Rule, Valid
 
-CALLS_NOT_REPORTED = ("triton",)
-"""Libraries whose individual calls are noise: their decorators and imports say it all."""
+from ._advice import api_suggestion
+
+CALLS_NOT_REPORTED = ("triton.language",)
+"""Calls inside kernels (``tl.load``) are noise: the kernel's decorator says it all.
+Host-side calls such as ``triton.cdiv`` are still reported."""
 
 
 class CudaOnlyLibrary(Rule):
@@ -96,7 +98,7 @@ class CudaOnlyLibrary(Rule):
         fact = self._library_fact(name)
         if name is None or fact is None:
             return False
-        if how == "call" and fact.api.split(".")[0] in CALLS_NOT_REPORTED:
+        if how == "call" and name.startswith(CALLS_NOT_REPORTED):
             return False
         self.report(
             node,
