@@ -74,6 +74,10 @@ class Inventory:
     def native_lines(self) -> int:
         return sum(source.lines for source in self.native_sources)
 
+    def largest_sources(self) -> tuple[NativeSource, ...]:
+        """Native sources, the most lines of code first: the order to plan a port in."""
+        return tuple(sorted(self.native_sources, key=lambda source: (-source.lines, source.path)))
+
     def to_json(self) -> dict[str, Any]:
         return {
             "native_sources": [

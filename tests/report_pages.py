@@ -18,6 +18,14 @@ class Page:
         return {tag for tag, _ in self.elements}
 
 
+INLINE = frozenset({"a", "b", "code", "em", "i", "span", "strong", "sub", "wbr"})
+"""Elements that do not separate words: ``a/<wbr>b.py`` reads as ``a/b.py``."""
+
+
+def _words(chunks: list[str]) -> str:
+    return " ".join("".join(chunks).split())
+
+
 class _Reader(HTMLParser):
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
@@ -28,13 +36,17 @@ class _Reader(HTMLParser):
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         attributes = dict(attrs)
         self.page.elements.append((tag, attributes))
+        if tag not in INLINE:
+            self.chunks.append(" ")
         self.open_ids.append((tag, attributes.get("id"), len(self.chunks)))
 
     def handle_endtag(self, tag: str) -> None:
+        if tag not in INLINE:
+            self.chunks.append(" ")
         while self.open_ids:
             open_tag, element_id, start = self.open_ids.pop()
             if element_id:
-                self.page.by_id[element_id] = " ".join(" ".join(self.chunks[start:]).split())
+                self.page.by_id[element_id] = _words(self.chunks[start:])
             if open_tag == tag:
                 break
 
@@ -48,5 +60,5 @@ def read_page(html: str) -> Page:
     reader.feed(html)
     reader.close()
     page = reader.page
-    page.text = " ".join(" ".join(reader.chunks).split())
+    page.text = _words(reader.chunks)
     return page

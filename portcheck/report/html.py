@@ -7,7 +7,7 @@ escaping builder of :mod:`portcheck.report.markup`.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from portcheck.inventory import NONE_KNOWN, Inventory
 from portcheck.model import CATEGORIES
@@ -86,7 +86,6 @@ td.num, td.heat, th.num { width:1%; white-space:nowrap; }
   white-space:pre-wrap; max-width:460px; }
 ul.where { margin:0; padding:0; list-style:none; }
 ul.where li { margin-bottom:3px; }
-ul.where code { white-space:nowrap; }
 td.where { min-width:300px; }
 .muted { color:var(--muted); }
 .pill { display:inline-block; padding:0 8px; border-radius:10px; color:#fff; font-size:11px;
@@ -380,11 +379,11 @@ def _prose(text: str) -> list[Child]:
     return [element("code", part) if index % 2 else part for index, part in enumerate(parts)]
 
 
-def _locations(group: BlockerGroup) -> Markup:
+def _locations(group: BlockerGroup, root: str) -> Markup:
     shown = [
         element(
             "li",
-            element("code", f"{finding.path}:{finding.line}"),
+            _path(f"{finding.path}:{finding.line}", root),
             _snippet(finding.source, group.api, finding.path),
         )
         for finding in group.findings[:LOCATIONS_SHOWN]
@@ -395,7 +394,14 @@ def _locations(group: BlockerGroup) -> Markup:
     return element("ul", shown, class_="where")
 
 
-def _blockers(groups: Sequence[BlockerGroup]) -> Markup:
+def _message(group: BlockerGroup) -> list[Child]:
+    """The group's message; an example of them when its findings say different things."""
+    if any(finding.message != group.message for finding in group.findings):
+        return ["e.g. ", *_prose(group.message)]
+    return _prose(group.message)
+
+
+def _blockers(groups: Sequence[BlockerGroup], root: str) -> Markup:
     if not groups:
         body: Child = element(
             "p", "No blocker: every touchpoint has an Ascend path.", class_="empty"
@@ -409,10 +415,10 @@ def _blockers(groups: Sequence[BlockerGroup]) -> Markup:
                 element(
                     "td", _number(group.native_lines) if group.native_lines else "", class_="num"
                 ),
-                element("td", _locations(group), class_="where"),
+                element("td", _locations(group, root), class_="where"),
                 element(
                     "td",
-                    _prose(group.message),
+                    _message(group),
                     element("div", _prose(group.suggestion or ""), class_="muted"),
                 ),
             )
@@ -453,11 +459,11 @@ def _more(total: int, shown: int, noun: str) -> Markup | None:
     return element("p", f"Showing {shown} of {_number(total)} {noun}; the JSON report has all.")
 
 
-def _area_rows(areas: Sequence[Area], label_of: dict[str, str]) -> list[Markup]:
+def _area_rows(areas: Sequence[Area], name_of: Callable[[Area], Markup]) -> list[Markup]:
     return [
         element(
             "tr",
-            element("td", _path(label_of.get(area.name, area.name)), class_="name"),
+            element("td", name_of(area), class_="name"),
             element(
                 "td",
                 f"{area.score.per_api:g}",
@@ -474,7 +480,7 @@ def _area_rows(areas: Sequence[Area], label_of: dict[str, str]) -> list[Markup]:
     ]
 
 
-def _area_table(first: str, areas: Sequence[Area], label_of: dict[str, str]) -> Markup:
+def _area_table(first: str, areas: Sequence[Area], name_of: Callable[[Area], Markup]) -> Markup:
     heading = element(
         "tr",
         element("th", first),
@@ -485,26 +491,22 @@ def _area_table(first: str, areas: Sequence[Area], label_of: dict[str, str]) -> 
         element("th", "native lines", class_="num"),
         element("th", "mix"),
     )
-    return element("div", element("table", heading, _area_rows(areas, label_of)), class_="scroll")
+    return element("div", element("table", heading, _area_rows(areas, name_of)), class_="scroll")
 
 
 WORD_BREAK = Markup("<wbr>")
 
 
-def _path(path: str) -> Markup:
-    """A path as code that may wrap after a ``/`` but never inside a name."""
+def _path(path: str, root: str = "") -> Markup:
+    """A path (below ``root``, named in the page header) as code that wraps only after ``/``."""
+    if root and path.startswith(f"{root}/"):
+        path = path[len(root) + 1 :]
     parts = path.split("/")
     pieces: list[Child] = []
     for index, part in enumerate(parts):
         pieces.append(part if index == len(parts) - 1 else f"{part}/")
         pieces.append(WORD_BREAK if index < len(parts) - 1 else None)
     return element("code", pieces)
-
-
-def _relative_to(root: str, areas: Sequence[Area]) -> dict[str, str]:
-    """File names below ``root`` (named in the section's lead) to keep the table narrow."""
-    prefix = f"{root}/" if root else ""
-    return {area.name: area.name[len(prefix) :] for area in areas if area.name.startswith(prefix)}
 
 
 def _where(view: Audit) -> Markup:
@@ -516,8 +518,15 @@ def _where(view: Audit) -> Markup:
             id="where",
         )
     root = view.root or "."
-    labels = {ROOT_AREA: f"{root} (files at the top)"}
-    labels.update({area.name: f"{area.name}/" for area in view.directories if area.name != "."})
+
+    def directory(area: Area) -> Markup:
+        return element(
+            "code", f"{root} (files at the top)" if area.name == ROOT_AREA else f"{area.name}/"
+        )
+
+    def file(area: Area) -> Markup:
+        return _path(area.name, view.root)
+
     return element(
         "section",
         element("h2", "Where the work is"),
@@ -529,23 +538,39 @@ def _where(view: Audit) -> Markup:
             "(red: most work).",
             class_="lead",
         ),
-        _area_table("directory", view.directories[:DIRECTORIES_SHOWN], labels),
+        _area_table("directory", view.directories[:DIRECTORIES_SHOWN], directory),
         _more(len(view.directories), DIRECTORIES_SHOWN, "directories"),
         element("h3", "Files with the most work (under ", element("code", root), ")"),
-        _area_table("file", view.files[:FILES_SHOWN], _relative_to(view.root, view.files)),
+        _area_table("file", view.files[:FILES_SHOWN], file),
         _more(len(view.files), FILES_SHOWN, "files"),
         id="where",
     )
 
 
-def _simple_table(headings: Sequence[str], rows: Sequence[Sequence[Child]], empty: str) -> Child:
+def _simple_table(
+    headings: Sequence[str], rows: Sequence[Sequence[Child]], empty: str, numeric: int = -1
+) -> Child:
+    """A table of ``rows`` (the first ROWS_SHOWN); column ``numeric`` is right-aligned."""
     if not rows:
         return element("p", empty, class_="empty")
+
+    def kind(column: int) -> str | None:
+        return "num" if column == numeric else None
+
     return [
         element(
             "table",
-            element("tr", [element("th", heading) for heading in headings]),
-            [element("tr", [element("td", cell) for cell in row]) for row in rows[:ROWS_SHOWN]],
+            element(
+                "tr",
+                [
+                    element("th", heading, class_=kind(index))
+                    for index, heading in enumerate(headings)
+                ],
+            ),
+            [
+                element("tr", [element("td", cell, class_=kind(i)) for i, cell in enumerate(row)])
+                for row in rows[:ROWS_SHOWN]
+            ],
         ),
         _more(len(rows), ROWS_SHOWN, "rows"),
     ]
@@ -555,19 +580,20 @@ def _pill(category: str) -> Markup:
     return element("span", category, class_="pill", style=f"--c:{CATEGORY_COLOURS[category]}")
 
 
-def _inventory(inventory: Inventory) -> Markup:
+def _inventory(inventory: Inventory, root: str) -> Markup:
     native = _simple_table(
         ("CUDA C++ file", "lines of code"),
         [
-            (element("code", source.path), _number(source.lines))
-            for source in inventory.native_sources
+            (_path(source.path, root), _number(source.lines))
+            for source in inventory.largest_sources()
         ],
         "No .cu/.cuh file.",
+        numeric=1,
     )
     builds = _simple_table(
         ("extension build", "where"),
         [
-            (element("code", usage.api), element("code", str(usage.location)))
+            (element("code", usage.api), _path(str(usage.location), root))
             for usage in inventory.extension_builds
         ],
         "No CUDA extension build.",
@@ -575,7 +601,7 @@ def _inventory(inventory: Inventory) -> Markup:
     triton = _simple_table(
         ("Triton API", "where"),
         [
-            (element("code", usage.api), element("code", str(usage.location)))
+            (element("code", usage.api), _path(str(usage.location), root))
             for usage in inventory.triton_kernels
         ],
         "No Triton kernel.",
@@ -590,7 +616,7 @@ def _inventory(inventory: Inventory) -> Markup:
                 element(
                     "ul",
                     [
-                        element("li", element("code", str(where)), _snippet(where.source))
+                        element("li", _path(str(where), root), _snippet(where.source))
                         for where in requirement.declared_in
                     ],
                     class_="where",
@@ -689,9 +715,9 @@ def render(report: Report) -> str:
                 "main",
                 _hero(view),
                 _buckets(view.effort),
-                _blockers(view.blockers),
+                _blockers(view.blockers, view.root),
                 _where(view),
-                _inventory(view.inventory),
+                _inventory(view.inventory, view.root),
                 _diagnostics(report),
                 _method(),
             ),

@@ -133,8 +133,10 @@ def _dependencies(view: Audit) -> list[str]:
         ]
         for requirement in inventory.requirements[:ROWS_SHOWN]
     ]
-    largest = sorted(inventory.native_sources, key=lambda source: (-source.lines, source.path))
-    sources = [[code(source.path), str(source.lines)] for source in largest[:ROWS_SHOWN]]
+    sources = [
+        [code(source.path), str(source.lines)]
+        for source in inventory.largest_sources()[:ROWS_SHOWN]
+    ]
     summary = (
         f"Native code and dependencies: {plural(len(inventory.native_sources), 'CUDA C++ file')} "
         f"({plural(inventory.native_lines, 'line')}), "
