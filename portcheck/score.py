@@ -4,9 +4,10 @@
     score    = 100 × K / (K + penalty)       rounded to one decimal
 
 with weights auto 0.5, caution 1, rewrite 4, blocker 10, and K = 50 for the per-API
-view, 200 for the per-occurrence view. No finding gives 100; every finding lowers the
-score and never raises it; a blocker lowers it the most; a codebase whose touchpoints
-are all ``auto`` stays high before ``portcheck check --fix`` and reaches 100 after it.
+view, 200 for the per-occurrence view. No finding gives 100; adding a finding never
+raises the score (a new one lowers it, up to the rounding); a blocker lowers it the most;
+a codebase whose touchpoints are all ``auto`` stays high before ``portcheck check --fix``
+and reaches 100 after it.
 The per-API view counts ``torch.cuda.synchronize`` used 1000 times once, so it is
 stable while a team fixes call sites; it is the one the gate (``--fail-under``) uses.
 
