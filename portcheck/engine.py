@@ -21,6 +21,7 @@ from libcst.metadata import MetadataWrapper
 from portcheck.cache import CachedResult, ResultCache, content_digest
 from portcheck.discover import SourceFile
 from portcheck.knowledge import Knowledge, load_knowledge
+from portcheck.metadata import seed as seed_metadata
 from portcheck.model import Diagnostic, Finding
 from portcheck.prefilter import Needles, Prefilter
 from portcheck.registry import RuleClass
@@ -185,6 +186,7 @@ class Analyzer:
         result.parsed = True
         context = RuleContext(path=display, module=module, knowledge=self.knowledge())
         wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+        seed_metadata(wrapper)
         wrapper.visit_batched([rule(context) for rule in rules])
         result.findings = [finding for finding, _ in context.findings]
         if keep_fixes:

@@ -62,6 +62,22 @@ def string_value(node: cst.CSTNode) -> str | None:
     return None
 
 
+def string_literals(node: cst.CSTNode) -> list[cst.SimpleString]:
+    """Every plain string literal in ``node`` (itself included), in source order.
+
+    A small visitor rather than ``libcst.matchers.findall``: importing the matchers
+    module costs more than a whole pre-commit run's worth of parsing.
+    """
+    found: list[cst.SimpleString] = []
+
+    class _Collector(cst.CSTVisitor):
+        def visit_SimpleString(self, literal: cst.SimpleString) -> None:
+            found.append(literal)
+
+    node.visit(_Collector())
+    return found
+
+
 def is_cuda_device_text(text: str) -> bool:
     return CUDA_DEVICE_PATTERN.fullmatch(text) is not None
 

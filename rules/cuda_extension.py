@@ -8,7 +8,6 @@ ported (Ascend C, or triton-ascend) or kept behind a CUDA-only code path.
 from __future__ import annotations
 
 import libcst as cst
-import libcst.matchers as m
 
 from portcheck import resolve
 from portcheck.prefilter import Needles
@@ -92,7 +91,7 @@ def _builds_cuda(call: cst.Call) -> bool:
 
 def _mentions_cuda_source(node: cst.BaseExpression) -> bool:
     """A ``.cu`` file named anywhere in the argument: a list, ``os.path.join(...)``, ..."""
-    for string in m.findall(node, m.SimpleString()):
+    for string in resolve.string_literals(node):
         text = resolve.string_value(string)
         if text is not None and text.endswith(CUDA_SOURCE_SUFFIXES):
             return True

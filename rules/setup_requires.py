@@ -7,7 +7,6 @@ keyword arguments of a ``setup(...)`` call count as declarations.
 from __future__ import annotations
 
 import libcst as cst
-import libcst.matchers as m
 from portcheck.rules._advice import package_suggestion
 
 from portcheck import requirements, resolve
@@ -48,7 +47,7 @@ class SetupRequires(Rule):
         for arg in node.args:
             if arg.keyword is None or arg.keyword.value not in REQUIREMENT_KEYWORDS:
                 continue
-            for string in m.findall(arg.value, m.SimpleString()):
+            for string in resolve.string_literals(arg.value):
                 self._check_requirement(string)
 
     def _check_requirement(self, node: cst.CSTNode) -> None:
