@@ -251,24 +251,34 @@ def _analyze_in_worker(
 def _answer_here(
     analyzer: Analyzer, index: int, source_file: SourceFile, cache: ResultCache | None
 ) -> FileResult | _ToParse:
-    """The result, when reading the file, the prefilter or the cache is enough."""
+    """The result, when reading the file and the cache or the prefilter are enough.
+
+    The cache comes first: a hit costs a hash and a small JSON read, less than the
+    prefilter's scan, so a warm run scans nothing; what the prefilter answers is cached
+    as well.
+    """
     source = read_source(source_file.path, source_file.display, analyzer.max_bytes)
     if isinstance(source, Diagnostic):
         return FileResult(source_file.display, diagnostics=[source])
-    if not analyzer.needs_parsing(source_file, source):
-        return analyzer.analyze_text(source_file, source)
     digest = content_digest(source.raw)
-    key = cache.key(source_file.display, source_file.kind, digest) if cache else None
-    cached = cache.load(key) if cache is not None and key is not None else None
-    if cached is not None:
-        return FileResult(
-            source_file.display,
-            findings=list(cached.findings),
-            diagnostics=list(cached.diagnostics),
-            parsed=cached.parsed,
-            suppressions=cached.suppressions,
-        )
-    return _ToParse(index, source_file, len(source.raw), digest, key)
+    key = None
+    if cache is not None:
+        key = cache.key(source_file.display, source_file.kind, digest)
+        cached = cache.load(key)
+        if cached is not None:
+            return FileResult(
+                source_file.display,
+                findings=list(cached.findings),
+                diagnostics=list(cached.diagnostics),
+                parsed=cached.parsed,
+                suppressions=cached.suppressions,
+            )
+    if analyzer.needs_parsing(source_file, source):
+        return _ToParse(index, source_file, len(source.raw), digest, key)
+    result = analyzer.analyze_text(source_file, source)
+    if cache is not None and key is not None:
+        cache.store(key, CachedResult.of(result))
+    return result
 
 
 def _parse_all(
