@@ -1,0 +1,62 @@
+"""Worker processes only when they pay: small and warm runs never start a pool."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import check_json, write
+
+from portcheck import engine
+from portcheck.discover import discover
+from portcheck.engine import POOL_MIN_FILES, Analyzer, analyze_files
+from portcheck.knowledge import default_target
+
+
+class _NoPool:
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        raise AssertionError("a process pool was started")
+
+
+def _cuda_files(root: Path, count: int) -> None:
+    for index in range(count):
+        write(root, f"m{index:02}.py", f'import torch\nx = t.to("cuda:{index}")\n')
+    write(root, "plain.py", "print('nothing to see')\n")
+
+
+def test_a_pre_commit_sized_run_stays_in_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _cuda_files(tmp_path, POOL_MIN_FILES - 1)
+    monkeypatch.setattr(engine, "ProcessPoolExecutor", _NoPool)
+    code, report = check_json("--no-cache", "--jobs", "2", cwd=tmp_path)
+    assert code == 1
+    assert report["summary"]["files_parsed"] == POOL_MIN_FILES - 1
+
+
+def test_enough_files_to_parse_use_the_pool(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _cuda_files(tmp_path, POOL_MIN_FILES)
+    monkeypatch.setattr(engine, "ProcessPoolExecutor", _NoPool)
+    with pytest.raises(AssertionError, match="process pool"):
+        check_json("--no-cache", "--jobs", "2", cwd=tmp_path)
+
+
+def test_a_warm_run_starts_no_pool(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _cuda_files(tmp_path, POOL_MIN_FILES * 3)
+    _, cold = check_json("--jobs", "2", cwd=tmp_path)
+    monkeypatch.setattr(engine, "ProcessPoolExecutor", _NoPool)
+    _, warm = check_json("--jobs", "2", cwd=tmp_path)
+    assert warm == cold
+
+
+def test_results_come_back_in_path_order(tmp_path: Path) -> None:
+    for index in range(12):
+        body = "x = 1\n" * (index * 50) + f'y = t.to("cuda:{index}")\n'
+        write(tmp_path, f"pkg/f{index:02}.py", body)
+    files, _ = discover([tmp_path], tmp_path)
+    analyzer = Analyzer(target=default_target(), rule_ids=("PC003",))
+    results = analyze_files(analyzer, files, jobs=2)
+    assert [result.path for result in results] == [file.display for file in files]
+    assert all(len(result.findings) == 1 for result in results)
