@@ -176,8 +176,9 @@ class Prefilter:
         if self.everything:
             return True, True
         raw = source.raw if _ascii_compatible(source.encoding) else source.text.encode()
-        if self._last is not None and self._last[0] is raw:
-            return self._last[1], self._last[2]
+        last = self._last  # read once: an editor server may ask from several threads
+        if last is not None and last[0] is raw:
+            return last[1], last[2]
         needle_hit = self._needle_scan.search(raw)
         trigger_hit = self._trigger_scan is not None and self._trigger_scan.search(raw) is not None
         self._last = (raw, needle_hit, trigger_hit)
