@@ -20,7 +20,6 @@ if TYPE_CHECKING:
     from portcheck.run import Report
 
 STDIN_PATH = Path("-")
-
 FORMATS = ("text", "json", "sarif", "github", "html", "markdown")
 
 
@@ -246,8 +245,9 @@ def check(
     else:  # with `check - --fix`, standard output carries the fixed source
         click.echo(text, nl=False, err=fix and STDIN_PATH in paths)
     gate = evaluate(report, settings.fail_on, settings.fail_under)
-    for reason in gate.reasons:
-        click.echo(f"portcheck: gate failed: {reason}", err=True)
+    if not exit_zero:
+        for reason in gate.reasons:
+            click.echo(f"portcheck: gate failed: {reason}", err=True)
     sys.exit(gate.exit_code(exit_zero))
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import re
 import sys
 import traceback
 from collections.abc import Callable, Iterator, Sequence
@@ -172,16 +173,7 @@ class Analyzer:
         try:
             module = cst.parse_module(source.text)
         except cst.ParserSyntaxError as error:
-            result.diagnostics.append(
-                Diagnostic(
-                    display,
-                    "parse-error",
-                    f"{display}:{error.raw_line}:{error.raw_column + 1}: syntax error "
-                    f"({error.message.splitlines()[0]}); is this Python 3?",
-                    line=error.raw_line,
-                    column=error.raw_column + 1,
-                )
-            )
+            result.diagnostics.append(_parse_error(display, error))
             return
         result.parsed = True
         context = RuleContext(path=display, module=module, knowledge=self.knowledge())
@@ -340,3 +332,21 @@ def analyze_files(
         if progress is not None:
             progress(done, total)
     return [result for result in results if result is not None]
+
+
+ERROR_POSITION = re.compile(r"error at (\d+):(\d+)")
+
+
+def _parse_error(display: str, error: cst.ParserSyntaxError) -> Diagnostic:
+    """libcst's native parser can report the line after the error, and its columns are
+    not reliable; the message has the real line, so report that line only."""
+    summary = error.message.splitlines()[0]
+    position = ERROR_POSITION.search(summary)
+    line = int(position.group(1)) if position else error.raw_line
+    summary = ERROR_POSITION.sub("error", summary).replace("parser error: error: ", "")
+    return Diagnostic(
+        display,
+        "parse-error",
+        f"{display}:{line}: syntax error ({summary}); is this Python 3?",
+        line=line,
+    )

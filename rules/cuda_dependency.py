@@ -13,12 +13,12 @@ import configparser
 import re
 import sys
 
-from portcheck.rules._advice import package_suggestion
-
 from portcheck import requirements
 from portcheck.knowledge import Knowledge
 from portcheck.model import Finding
 from portcheck.rule import TextExample, TextRule
+
+from ._advice import package_suggestion
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -53,6 +53,12 @@ class CudaDependency(TextRule):
             "pyproject.toml",
             '[project]\nname = "x"\ndependencies = [\n  "numpy",\n  "xformers>=0.0.25",\n]\n',
             api="xformers",
+        ),
+        TextExample(
+            "pyproject.toml",
+            '[project]\nname = "x"\ndependencies = ["numpy", "triton"]\n'
+            '[project.optional-dependencies]\nfast = ["xformers>=0.0.22", "cupy-cuda12x"]\n',
+            count=3,
         ),
         TextExample(
             "setup.cfg", "[options]\ninstall_requires =\n    numpy\n    bitsandbytes\n", count=1

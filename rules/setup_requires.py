@@ -7,11 +7,12 @@ keyword arguments of a ``setup(...)`` call count as declarations.
 from __future__ import annotations
 
 import libcst as cst
-from portcheck.rules._advice import package_suggestion
 
 from portcheck import requirements, resolve
 from portcheck.prefilter import Needles
 from portcheck.rule import Invalid, Rule, Valid
+
+from ._advice import package_suggestion
 
 REQUIREMENT_KEYWORDS = frozenset({"install_requires", "extras_require", "setup_requires"})
 SETUP_FUNCTIONS = frozenset({"setuptools.setup", "distutils.core.setup"})
