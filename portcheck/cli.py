@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -63,6 +64,29 @@ def _filtered(report: Report, results: list[FileResult], options: FilterOptions)
     return apply_to(report, filter_results(results, options))
 
 
+def selection_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """What a run analyses: shared by ``check``, ``baseline`` and ``report`` so the three
+    commands cannot drift apart."""
+    options = (
+        click.option(
+            "--target", help="torch_npu release to check against, e.g. torch_npu==2.14.0."
+        ),
+        click.option(
+            "--select", multiple=True, help="Rule ids or prefixes to enable (comma-separated)."
+        ),
+        click.option(
+            "--ignore", multiple=True, help="Rule ids or prefixes to disable (comma-separated)."
+        ),
+        click.option("--exclude", multiple=True, help="Extra paths or glob patterns to skip."),
+        click.option(
+            "-j", "--jobs", type=click.IntRange(min=1), help="Worker processes [default: cores]."
+        ),
+    )
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="portcheck")
 def main() -> None:
@@ -87,10 +111,7 @@ def main() -> None:
     help="Settings file [default: the nearest pyproject.toml with a [tool.portcheck] table].",
 )
 @click.option("--show-settings", is_flag=True, help="Print the resolved settings and exit.")
-@click.option("--target", help="torch_npu release to check against, e.g. torch_npu==2.14.0.")
-@click.option("--select", multiple=True, help="Rule ids or prefixes to enable (comma-separated).")
-@click.option("--ignore", multiple=True, help="Rule ids or prefixes to disable (comma-separated).")
-@click.option("--exclude", multiple=True, help="Extra paths or glob patterns to skip.")
+@selection_options
 @click.option(
     "--baseline",
     type=click.Path(path_type=Path),
@@ -110,7 +131,6 @@ def main() -> None:
     help="Fail when findings of these categories remain, or `none` [default: all].",
 )
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when findings remain.")
-@click.option("-j", "--jobs", type=click.IntRange(min=1), help="Worker processes [default: cores].")
 @click.option(
     "--no-prefilter", is_flag=True, help="Parse every file, even those with no trigger word."
 )
@@ -323,11 +343,7 @@ def lsp(config_file: Path | None) -> None:
     help="Baseline file to write [default: `baseline` of the configuration].",
 )
 @click.option("--config", "config_file", type=click.Path(path_type=Path), help="Settings file.")
-@click.option("--target", help="torch_npu release to check against, e.g. torch_npu==2.14.0.")
-@click.option("--select", multiple=True, help="Rule ids or prefixes to enable (comma-separated).")
-@click.option("--ignore", multiple=True, help="Rule ids or prefixes to disable (comma-separated).")
-@click.option("--exclude", multiple=True, help="Extra paths or glob patterns to skip.")
-@click.option("-j", "--jobs", type=click.IntRange(min=1), help="Worker processes [default: cores].")
+@selection_options
 def write_baseline(
     paths: tuple[Path, ...],
     output: Path | None,
@@ -415,11 +431,7 @@ AUDIT_FORMATS = ("html", "markdown")
 )
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="Write the report here.")
 @click.option("--config", "config_file", type=click.Path(path_type=Path), help="Settings file.")
-@click.option("--target", help="torch_npu release to check against, e.g. torch_npu==2.14.0.")
-@click.option("--select", multiple=True, help="Rule ids or prefixes to enable (comma-separated).")
-@click.option("--ignore", multiple=True, help="Rule ids or prefixes to disable (comma-separated).")
-@click.option("--exclude", multiple=True, help="Extra paths or glob patterns to skip.")
-@click.option("-j", "--jobs", type=click.IntRange(min=1), help="Worker processes [default: cores].")
+@selection_options
 @click.pass_context
 def report(ctx: click.Context, **options: object) -> None:
     """Audit PATHS (default: .) into an HTML page or a Markdown summary; never fails the gate.
