@@ -94,7 +94,7 @@ def main() -> None:
 
 
 @main.command()
-@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path, exists=True, allow_dash=True))
 @click.option(
     "--format",
     "output_format",
@@ -335,7 +335,7 @@ def lsp(config_file: Path | None) -> None:
 
 
 @main.command(name="baseline")
-@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path, exists=True, allow_dash=True))
 @click.option(
     "-o",
     "--output",
@@ -420,7 +420,7 @@ AUDIT_FORMATS = ("html", "markdown")
 
 
 @main.command()
-@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path, exists=True, allow_dash=True))
 @click.option(
     "--format",
     "output_format",

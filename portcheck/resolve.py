@@ -21,7 +21,16 @@ CUDA_DEVICE_PATTERN = re.compile(r"cuda(:(\d+|%[dis]|\{\w*\})?)?")
 """``cuda``, ``cuda:0``, and the templates ``cuda:%d``, ``cuda:{}``, ``cuda:{rank}``, ``cuda:``."""
 
 DEVICE_KEYWORDS = frozenset(
-    {"device", "device_type", "map_location", "output_device", "device_ids", "devices", "dev"}
+    {
+        "device",
+        "device_type",
+        "map_location",
+        "output_device",
+        "device_ids",
+        "devices",
+        "dev",
+        "pin_memory_device",
+    }
 )
 DEVICE_FUNCTIONS = frozenset(
     {
@@ -101,6 +110,18 @@ def ancestors(node: cst.CSTNode, parent_of: ParentOf) -> Iterator[cst.CSTNode]:
     while current is not None:
         yield current
         current = parent_of(current)
+
+
+def is_saved_location(node: cst.CSTNode, parent_of: ParentOf) -> bool:
+    """A key of a ``map_location={"cuda:1": ...}`` dict names where a checkpoint was saved:
+    it stays ``cuda`` even on Ascend (only the values say where to load)."""
+    element = parent_of(node)
+    if not isinstance(element, cst.DictElement) or element.key is not node:
+        return False
+    arg = parent_of(parent_of(element) or element)
+    return (
+        isinstance(arg, cst.Arg) and arg.keyword is not None and arg.keyword.value == "map_location"
+    )
 
 
 def is_docstring(node: cst.CSTNode, parent_of: ParentOf) -> bool:

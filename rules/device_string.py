@@ -43,6 +43,7 @@ class DeviceString(Rule):
 
     VALID = (
         Valid('parser.add_argument("--cuda", action="store_true")\n'),
+        Valid('import torch\nsd = torch.load(p, map_location={"cuda:1": "cpu"})\n'),
         Valid('ap.add_argument("--cuda", dest="cuda", action="store_true", help="use cuda")\n'),
         Valid('print("running on cuda")\n'),
         Valid('def f():\n    """Runs on cuda."""\n'),
@@ -90,14 +91,14 @@ class DeviceString(Rule):
             'ap.add_argument("--device", default="cuda", choices=["cpu", "cuda"])\n',
             count=2,
             category="auto",
-            expected_fix="import argparse\nimport torch_npu\nap = argparse.ArgumentParser()\n"
+            expected_fix="import argparse\nap = argparse.ArgumentParser()\n"
             'ap.add_argument("--device", default="npu", choices=["cpu", "npu"])\n',
         ),
         Invalid(
             'BACKENDS = ["cpu", "cuda"]\n',
             count=1,
             unsafe=True,
-            expected_fix='import torch_npu\nBACKENDS = ["cpu", "npu"]\n',
+            expected_fix='BACKENDS = ["cpu", "npu"]\n',
         ),
     )
 
@@ -120,6 +121,8 @@ class DeviceString(Rule):
 
     def _report(self, node: cst.BaseExpression, text: str, replacement: cst.CSTNode) -> None:
         if resolve.is_in_message(node, self.parent, self.qualified_names):
+            return
+        if resolve.is_saved_location(node, self.parent):
             return
         root = resolve.device_expression_root(node, self.parent)
         rewritable = not replacement.deep_equals(node)  # "\x63uda" has no "cuda" to replace

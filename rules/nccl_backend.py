@@ -71,14 +71,14 @@ class NcclBackend(Rule):
             'if args.backend == "nccl":\n    pass\n',
             api="nccl",
             category="auto",
-            expected_fix='import torch_npu\nif args.backend == "hccl":\n    pass\n',
+            expected_fix='if args.backend == "hccl":\n    pass\n',
         ),
         Invalid(
             'import argparse\np = argparse.ArgumentParser()\np.add_argument("--dist-backend", '
             'default="nccl", choices=["nccl", "gloo"])\n',
             count=2,
             category="auto",
-            expected_fix="import argparse\nimport torch_npu\np = argparse.ArgumentParser()\n"
+            expected_fix="import argparse\np = argparse.ArgumentParser()\n"
             'p.add_argument("--dist-backend", default="hccl", choices=["hccl", "gloo"])\n',
         ),
         Invalid(
@@ -90,7 +90,7 @@ class NcclBackend(Rule):
         Invalid(
             'SUPPORTED = ("nccl", "gloo")\n',
             unsafe=True,
-            expected_fix='import torch_npu\nSUPPORTED = ("hccl", "gloo")\n',
+            expected_fix='SUPPORTED = ("hccl", "gloo")\n',
         ),
         Invalid(
             "import torch.distributed as dist\nok = dist.is_nccl_available()\n",

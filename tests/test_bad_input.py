@@ -97,9 +97,10 @@ def test_diagnostics_appear_in_text_output(tmp_path: Path) -> None:
     assert "Traceback" not in result.stdout + result.stderr
 
 
-def test_missing_path_is_reported(tmp_path: Path) -> None:
-    _, report = check_json("nope.py", cwd=tmp_path)
-    assert _diagnostic_codes(report)["nope.py"] == "path-not-found"
+def test_missing_path_is_a_usage_error(tmp_path: Path) -> None:
+    result = run_cli("check", "nope.py", cwd=tmp_path)
+    assert result.exit_code == 2
+    assert "nope.py" in result.stderr
 
 
 def test_deeply_nested_expression_does_not_crash(tmp_path: Path) -> None:

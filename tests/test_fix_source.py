@@ -95,11 +95,20 @@ def test_source_with_a_syntax_error_is_returned_unchanged() -> None:
 
 
 def test_torch_npu_import_goes_after_the_docstring_and_future_imports() -> None:
-    source = '"""Doc."""\nfrom __future__ import annotations\n\nx = y.cuda()\n'
+    source = (
+        '"""Doc."""\nfrom __future__ import annotations\nfrom torch import nn\n\nx = y.cuda()\n'
+    )
     outcome = fix_source(_analyzer(), "a.py", source)
     assert outcome.text == (
-        '"""Doc."""\nfrom __future__ import annotations\nimport torch_npu\n\nx = y.npu()\n'
+        '"""Doc."""\nfrom __future__ import annotations\nfrom torch import nn\nimport torch_npu\n'
+        "\nx = y.npu()\n"
     )
+
+
+def test_module_that_never_imports_torch_gets_no_torch_npu_import() -> None:
+    source = 'DEVICE = "cuda"\nBACKEND = "nccl"\n'
+    outcome = fix_source(_analyzer(), "config.py", source, unsafe=True)
+    assert outcome.text == 'DEVICE = "npu"\nBACKEND = "hccl"\n'
 
 
 class _BrokenFix(Rule):

@@ -61,10 +61,11 @@ def test_empty_stdin_is_an_informational_diagnostic(tmp_path: Path) -> None:
 
 
 def test_stdin_cannot_be_combined_with_paths(tmp_path: Path) -> None:
+    (tmp_path / "other.py").write_text("x = 1\n", encoding="utf-8")
     result = run_cli("check", "-", "other.py", cwd=tmp_path, stdin=CUDA_SOURCE)
 
     assert result.exit_code == 2
-    assert "standard input" in result.output
+    assert "standard input" in result.stderr
 
 
 def test_fix_prints_the_fixed_source_and_reports_on_stderr(tmp_path: Path) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import libcst as cst
+import libcst.matchers as m
 
 from portcheck.imports import dotted_name
 
@@ -18,7 +19,13 @@ PACKAGE = "torch_npu"
 
 
 def ensure_torch_npu_import(module: cst.Module) -> cst.Module:
-    if imports_torch_npu(module):
+    """Add ``import torch_npu`` to a module that imports torch itself.
+
+    A module that never imports torch (a config file whose only fix turned ``"cuda"``
+    into ``"npu"``) gets no import: it would make that module need torch_npu, and the
+    import belongs where torch is set up.
+    """
+    if imports_torch_npu(module) or not _imports_torch(module):
         return module
     index = _insertion_index(module.body)
     line = cst.parse_statement(f"import {PACKAGE}\n")
@@ -52,6 +59,21 @@ class _ModuleLevelImportFinder(cst.CSTVisitor):
         if not node.relative and node.module is not None and _is_package(dotted_name(node.module)):
             self.found = True
         return False
+
+
+def _imports_torch(module: cst.Module) -> bool:
+    """True when any import in the module, at any depth, comes from torch."""
+    return any(dotted_name(name).split(".")[0] == "torch" for name in _imported_modules(module))
+
+
+def _imported_modules(module: cst.Module) -> list[cst.BaseExpression]:
+    modules: list[cst.BaseExpression] = []
+    for found in m.findall(module, m.Import() | m.ImportFrom()):
+        if isinstance(found, cst.Import):
+            modules.extend(alias.name for alias in found.names)
+        elif not found.relative and found.module is not None:
+            modules.append(found.module)
+    return modules
 
 
 def _insertion_index(body: Sequence[cst.BaseStatement]) -> int:
