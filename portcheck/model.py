@@ -45,6 +45,13 @@ class Finding:
     source: str = ""
     extra: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
+    @property
+    def cell_location(self) -> str | None:
+        """``cell 3, line 2`` for a notebook finding, whose ``line`` is in the joined code
+        cells and so is no line of the ``.ipynb`` file itself."""
+        cell, line = self.extra.get("cell"), self.extra.get("cell_line")
+        return None if cell is None else f"cell {cell}, line {line}"
+
     def sort_key(self) -> tuple[str, int, int, str, str]:
         return (self.path, self.line, self.column, self.rule, self.api)
 

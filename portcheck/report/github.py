@@ -36,18 +36,18 @@ def annotation(finding: Finding, rule_names: dict[str, str]) -> str:
     message = finding.message
     if finding.suggestion:
         message += f"\nhelp: {finding.suggestion}"
-    return command(
-        COMMANDS[LEVELS[finding.category]],
-        {
-            "file": finding.path,
-            "line": finding.line,
-            "col": finding.column,
-            "endLine": finding.end_line,
-            "endColumn": finding.end_column,
-            "title": " ".join(title.split()),
-        },
-        message,
-    )
+    properties: dict[str, object] = {"file": finding.path}
+    if finding.cell_location:  # a notebook: annotate the file, name the cell
+        message = f"{finding.cell_location}: {message}"
+    else:
+        properties.update(
+            line=finding.line,
+            col=finding.column,
+            endLine=finding.end_line,
+            endColumn=finding.end_column,
+        )
+    properties["title"] = " ".join(title.split())
+    return command(COMMANDS[LEVELS[finding.category]], properties, message)
 
 
 def diagnostic_annotation(diagnostic: Diagnostic) -> str:

@@ -168,21 +168,20 @@ def _result(
     message = finding.message
     if finding.suggestion:
         message += f"\nHelp: {finding.suggestion}"
+    region: dict[str, int] | None = {
+        "startLine": finding.line,
+        "startColumn": finding.column,
+        "endLine": finding.end_line,
+        "endColumn": finding.end_column,
+    }
+    if finding.cell_location:  # a notebook: the file-level location, the cell in the text
+        message = f"{finding.cell_location}: {message}"
+        region = None
     result: dict[str, Any] = {
         "ruleId": finding.rule,
         "level": LEVELS[finding.category],
         "message": {"text": message},
-        "locations": [
-            _location(
-                finding.path,
-                {
-                    "startLine": finding.line,
-                    "startColumn": finding.column,
-                    "endLine": finding.end_line,
-                    "endColumn": finding.end_column,
-                },
-            )
-        ],
+        "locations": [_location(finding.path, region)],
         "partialFingerprints": {"portcheck/v1": fingerprint},
         "properties": {
             "category": finding.category,
