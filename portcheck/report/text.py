@@ -45,10 +45,11 @@ def summary(report: Report) -> str:
     total = len(report.findings)
     by_category = ", ".join(f"{counts[name]} {name}" for name in counts)
     noun = "finding" if total == 1 else "findings"
-    text = f"Found {total} {noun} ({by_category}) in {report.files_checked} files"
+    files = f"{report.files_checked} file" + ("" if report.files_checked == 1 else "s")
+    text = f"Found {total} {noun} ({by_category}) in {files}"
     fixed = report.extra_summary.get("fixed")
     if fixed is not None:  # after --fix: "N fixed, M remaining", as promised to users
-        text = f"{fixed} fixed, {total} remaining ({by_category}) in {report.files_checked} files"
+        text = f"{fixed} fixed, {total} remaining ({by_category}) in {files}"
     if report.fixable:
         text += f"; {report.fixable} fixable with --fix"
     for label, value in report.extra_summary.items():
