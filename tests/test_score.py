@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
-from conftest import FIXTURES, check_json, run_cli
+from conftest import FIXTURES, check_json, run_cli, write
 
 from portcheck.model import CATEGORIES, Finding
 from portcheck.score import (
@@ -221,3 +222,10 @@ def test_text_summary_states_the_effort_buckets_above_the_counts() -> None:
     assert f"({report['inventory']['native_lines']} lines of CUDA C++)" in effort_line
     clean = run_cli("check", "lookalikes", cwd=FIXTURES).stdout
     assert "Effort:" not in clean
+
+
+def test_unused_suppression_does_not_lower_the_readiness_score(tmp_path: Path) -> None:
+    write(tmp_path, "a.py", "import torch\nx = 1  # portcheck: ignore[PC003]\n")
+    _, report = check_json("--no-cache", ".", cwd=tmp_path)
+    assert [finding["rule"] for finding in report["findings"]] == ["PC900"]
+    assert report["score"] == 100.0
