@@ -1,6 +1,6 @@
-"""Two libcst metadata providers, computed the cheap way; the rules see no difference.
+"""Three libcst metadata providers, computed the cheap way; the rules see no difference.
 
-Resolving metadata is most of the cost of analysing a file, and two of libcst's
+Resolving metadata is most of the cost of analysing a file, and three of libcst's
 providers spend it on work a rule rarely needs:
 
 - ``ParentNodeProvider`` walks the tree with libcst's visitor machinery, which
@@ -9,34 +9,49 @@ providers spend it on work a rule rarely needs:
 - ``QualifiedNameProvider`` walks the whole tree to attach a lazily computed value to
   every node, when rules ask for the names of a few; a mapping that computes them on
   first access from the node's scope (exactly as the provider's lazy values do) skips
-  the walk.
+  the walk;
+- ``PositionProvider`` computes a ``CodeRange`` for every node of the module, when
+  only reported nodes need one; :class:`LazyPositions` runs one plain code generation
+  pass on first access that records token indices (the same start and end points as
+  libcst's, token for token) and turns only the asked-for ones into line and column.
 
-:func:`seed` puts both into a ``MetadataWrapper`` before the rules run, so rules keep
-asking for ``ParentNodeProvider`` and ``QualifiedNameProvider`` as before. The tests
-compare both, node for node, with libcst's own providers.
+:func:`seed` puts all three into a ``MetadataWrapper`` before the rules run, so rules
+keep asking for ``ParentNodeProvider``, ``QualifiedNameProvider`` and
+``PositionProvider`` as before. The tests compare them, node for node, with libcst's own providers.
 """
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
+import itertools
+import re
 from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from types import MappingProxyType
 
 import libcst as cst
+from libcst._nodes.internal import CodegenState
 from libcst.metadata import (
+    CodePosition,
+    CodeRange,
     MetadataWrapper,
     ParentNodeProvider,
+    PositionProvider,
     QualifiedName,
     QualifiedNameProvider,
     Scope,
     ScopeProvider,
 )
 
+_LINE_BREAK = re.compile(r"\r\n?|\n")
+"""What libcst's position provider counts as a line break."""
+
 _CHILD_FIELDS: dict[type, tuple[str, ...]] = {}
 
 
 def seed(wrapper: MetadataWrapper) -> None:
-    """Give ``wrapper`` its parent map and qualified names without libcst's walks."""
+    """Give ``wrapper`` its parent map, qualified names and positions without libcst's walks."""
     computed = getattr(wrapper, "_metadata", None)
     if not isinstance(computed, dict):  # another libcst layout: let libcst do it all
         return
@@ -47,6 +62,7 @@ def seed(wrapper: MetadataWrapper) -> None:
     if QualifiedNameProvider not in computed:
         scopes = wrapper.resolve(ScopeProvider)
         computed[QualifiedNameProvider] = LazyQualifiedNames(wrapper.module, parents, scopes)
+    computed.setdefault(PositionProvider, LazyPositions(wrapper.module))
 
 
 def parent_map(module: cst.Module) -> Mapping[cst.CSTNode, cst.CSTNode] | None:
@@ -105,6 +121,134 @@ class LazyQualifiedNames(Mapping[cst.CSTNode, "set[QualifiedName]"]):
 
     def __len__(self) -> int:
         return 1 + len(self._parents)
+
+
+class LazyPositions(Mapping[cst.CSTNode, CodeRange]):
+    """``PositionProvider``'s answers, all computed by one cheap pass on first access.
+
+    libcst's provider tracks line and column token by token and builds a ``CodeRange``
+    for every node; this pass generates the same tokens, records where each node
+    starts and ends as token indices (the same points, hoisting included, as
+    libcst's ``PositionProvidingCodegenState``), and converts only the asked-for
+    indices to line and column.
+    """
+
+    def __init__(self, module: cst.Module) -> None:
+        self._module = module
+        self._generated: tuple[dict[cst.CSTNode, tuple[int, int]], _TokenPoints] | None = None
+        self._known: dict[cst.CSTNode, CodeRange] = {}
+
+    def __getitem__(self, node: cst.CSTNode) -> CodeRange:
+        known = self._known.get(node)
+        if known is not None:
+            return known
+        spans, points = self._generate()
+        start, end = spans[node]
+        known = CodeRange(points.position(start), points.position(end))
+        self._known[node] = known
+        return known
+
+    def __iter__(self) -> Iterator[cst.CSTNode]:
+        return iter(self._generate()[0])
+
+    def __len__(self) -> int:
+        return len(self._generate()[0])
+
+    def _generate(self) -> tuple[dict[cst.CSTNode, tuple[int, int]], _TokenPoints]:
+        if self._generated is None:
+            state = _SpanRecordingState(
+                default_indent=self._module.default_indent,
+                default_newline=self._module.default_newline,
+            )
+            self._module._codegen(state)
+            self._generated = (state.spans, _TokenPoints(state.tokens))
+        return self._generated
+
+
+class _SpanRecordingState(CodegenState):
+    """Code generation that records each node's span as token indices.
+
+    Mirrors libcst's ``PositionProvidingCodegenState``: a node's syntactic span
+    (``record_syntactic_position``, possibly hoisted from child nodes) wins over its
+    whole span, which is recorded only when none is. The trailing newline is kept:
+    libcst's provider pops it from the output but not from its line count.
+    """
+
+    def __init__(self, default_indent: str, default_newline: str) -> None:
+        super().__init__(default_indent=default_indent, default_newline=default_newline)
+        self.spans: dict[cst.CSTNode, tuple[int, int]] = {}
+        self._starts: list[int] = []
+
+    def before_codegen(self, node: cst.CSTNode) -> None:
+        self._starts.append(len(self.tokens))
+
+    def after_codegen(self, node: cst.CSTNode) -> None:
+        start = self._starts.pop()
+        if node not in self.spans:
+            self.spans[node] = (start, len(self.tokens))
+
+    def pop_trailing_newline(self) -> None:
+        pass
+
+    @contextmanager
+    def record_syntactic_position(
+        self,
+        node: cst.CSTNode,
+        *,
+        start_node: cst.CSTNode | None = None,
+        end_node: cst.CSTNode | None = None,
+    ) -> Iterator[None]:
+        start = len(self.tokens)
+        try:
+            yield
+        finally:
+            end = len(self.tokens)
+            if start_node is not None:
+                start = self.spans[start_node][0]
+            if end_node is not None:
+                end = self.spans[end_node][1]
+            self.spans[node] = (start, end)
+
+
+class _TokenPoints:
+    """Line and column (zero-based, in characters) before the token at an index.
+
+    libcst counts ``\r\n``, ``\r`` and ``\n`` as line breaks within each token;
+    without a ``\r`` in the code that is counting ``\n`` in the joined text,
+    otherwise the tokens are walked one by one exactly as libcst does.
+    """
+
+    def __init__(self, tokens: list[str]) -> None:
+        self._tokens = tokens
+        self._offsets = [0, *itertools.accumulate(map(len, tokens))]
+        self._text = "".join(tokens)
+        self._newlines: list[int] | None = None
+        self._walked: list[CodePosition] | None = None
+
+    def position(self, index: int) -> CodePosition:
+        if "\r" in self._text:
+            return self._walk()[index]
+        if self._newlines is None:
+            self._newlines = [match.start() for match in re.finditer("\n", self._text)]
+        offset = self._offsets[index]
+        line = bisect.bisect_left(self._newlines, offset)
+        line_start = self._newlines[line - 1] + 1 if line else 0
+        return CodePosition(line + 1, offset - line_start)
+
+    def _walk(self) -> list[CodePosition]:
+        if self._walked is None:
+            line, column = 1, 0
+            walked = [CodePosition(line, column)]
+            for token in self._tokens:
+                segments = _LINE_BREAK.split(token)
+                if len(segments) == 1:
+                    column += len(token)
+                else:
+                    line += len(segments) - 1
+                    column = len(segments[-1])
+                walked.append(CodePosition(line, column))
+            self._walked = walked
+        return self._walked
 
 
 def _children(node: cst.CSTNode) -> list[cst.CSTNode]:

@@ -1,4 +1,4 @@
-"""The cheap parent map and qualified names are exactly libcst's, node for node."""
+"""The cheap parent map, qualified names and positions are exactly libcst's, node for node."""
 
 from __future__ import annotations
 
@@ -7,9 +7,14 @@ from pathlib import Path
 import libcst as cst
 import pytest
 from conftest import FIXTURES
-from libcst.metadata import MetadataWrapper, ParentNodeProvider, QualifiedNameProvider
+from libcst.metadata import (
+    MetadataWrapper,
+    ParentNodeProvider,
+    PositionProvider,
+    QualifiedNameProvider,
+)
 
-from portcheck.metadata import LazyQualifiedNames, parent_map, seed
+from portcheck.metadata import LazyPositions, LazyQualifiedNames, parent_map, seed
 
 SOURCES = sorted(FIXTURES.rglob("*.py"))
 
@@ -38,6 +43,37 @@ def test_seeded_metadata_equals_libcsts(path: Path) -> None:
     for node, value in names.items():
         expected = value() if callable(value) else value
         assert fast_names[node] == set(expected), cst.Module([]).code_for_node(node)
+    _assert_positions_equal(seeded, libcst_own)
+
+
+AWKWARD_SOURCES = {
+    "crlf": 'import torch\r\nif x:\r\n\tb = torch.device("cuda")\r\n  # c\r\n',
+    "lone carriage returns": "a = 1\rb = (\r  2)\r",
+    "tabs and a continuation": "def f():\n\tx = (1 +\n\t\t2) \\\n\t\t+ 3\n",
+    "unicode": 'print("日本語", 世界.cuda())  # ü\n',
+    "no trailing newline": "x = [\n  (torch).cuda(),\n]",
+    "empty": "",
+    "parenthesised and decorated": "@(deco)\nclass A((B)):\n    x: (int) = ((1))\n",
+    "multi-line strings": 'x = """a\r\nb\r\n""" + f"{y!r:>{w}}"\r\n',
+    "mixed line breaks in a string": 'x = """a\nb\r\n"""\n',
+}
+
+
+@pytest.mark.parametrize("code", AWKWARD_SOURCES.values(), ids=AWKWARD_SOURCES.keys())
+def test_positions_equal_libcsts_on_awkward_text(code: str) -> None:
+    module = cst.parse_module(code)
+    seeded = MetadataWrapper(module, unsafe_skip_copy=True)
+    seed(seeded)
+    _assert_positions_equal(seeded, MetadataWrapper(module, unsafe_skip_copy=True))
+
+
+def _assert_positions_equal(seeded: MetadataWrapper, libcst_own: MetadataWrapper) -> None:
+    positions = libcst_own.resolve(PositionProvider)
+    fast_positions = seeded.resolve(PositionProvider)
+    assert isinstance(fast_positions, LazyPositions), "the wrapper was not seeded"
+    assert set(map(id, fast_positions)) == set(map(id, positions))
+    for node, position in positions.items():
+        assert fast_positions[node] == position, cst.Module([]).code_for_node(node)
 
 
 def test_a_node_used_twice_is_left_to_libcst() -> None:
