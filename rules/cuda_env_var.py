@@ -44,8 +44,15 @@ class CudaEnvVar(Rule):
         Valid('import os\nhome = os.environ["MY_APP_HOME"]\n'),
         Valid('import os\nos.environ.get("ASCEND_RT_VISIBLE_DEVICES")\n'),
         Valid('HELP = "set CUDA_VISIBLE_DEVICES to pick GPUs"\n'),
+        Valid('LABELS = {"CUDA_HOME": "toolkit path"}\n'),
     )
     INVALID = (
+        Invalid(
+            'import subprocess\nsubprocess.run(cmd, env={"CUDA_VISIBLE_DEVICES": "2"})\n',
+            api="CUDA_VISIBLE_DEVICES",
+            expected_fix="import subprocess\n"
+            'subprocess.run(cmd, env={"ASCEND_RT_VISIBLE_DEVICES": "2"})\n',
+        ),
         Invalid(
             'import os\nos.environ["CUDA_VISIBLE_DEVICES"] = "0,1"\n',
             api="CUDA_VISIBLE_DEVICES",
@@ -104,10 +111,14 @@ class CudaEnvVar(Rule):
             )
         if isinstance(parent, cst.Comparison):
             return any(self._is_environ(target.comparator) for target in parent.comparisons)
-        if isinstance(parent, cst.DictElement):
+        if isinstance(parent, cst.DictElement) and parent.key is node:
             dictionary = self.parent(parent)
             arg = self.parent(dictionary) if dictionary is not None else None
-            call = self.parent(arg) if isinstance(arg, cst.Arg) else None
+            if not isinstance(arg, cst.Arg):
+                return False
+            if arg.keyword is not None and arg.keyword.value == "env":
+                return True  # subprocess.run(..., env={"CUDA_VISIBLE_DEVICES": "0"})
+            call = self.parent(arg)
             return isinstance(call, cst.Call) and "os.environ.update" in self.qualified_names(
                 call.func
             )
