@@ -87,6 +87,18 @@ def selection_options(command: Callable[..., Any]) -> Callable[..., Any]:
     return command
 
 
+def cache_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """The per-file result cache: shared by ``check`` and ``report``."""
+    command = click.option(
+        "--cache-dir",
+        type=click.Path(file_okay=False, path_type=Path),
+        help="Where per-file results are cached [default: ./.portcheck_cache].",
+    )(command)
+    return click.option(
+        "--no-cache", is_flag=True, help="Analyse every file again; read and write no cache."
+    )(command)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="portcheck")
 def main() -> None:
@@ -134,12 +146,7 @@ def main() -> None:
 @click.option(
     "--no-prefilter", is_flag=True, help="Parse every file, even those with no trigger word."
 )
-@click.option("--no-cache", is_flag=True, help="Analyse every file again; read and write no cache.")
-@click.option(
-    "--cache-dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Where per-file results are cached [default: ./.portcheck_cache].",
-)
+@cache_options
 @click.option(
     "--max-file-size",
     type=click.IntRange(min=1),
@@ -432,6 +439,7 @@ AUDIT_FORMATS = ("html", "markdown")
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="Write the report here.")
 @click.option("--config", "config_file", type=click.Path(path_type=Path), help="Settings file.")
 @selection_options
+@cache_options
 @click.pass_context
 def report(ctx: click.Context, **options: object) -> None:
     """Audit PATHS (default: .) into an HTML page or a Markdown summary; never fails the gate.

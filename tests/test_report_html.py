@@ -100,3 +100,13 @@ def test_codebase_without_cuda_scores_100_with_nothing_to_do(tmp_path: Path) -> 
     assert page.by_id["score"] == "100"
     assert "No CUDA touchpoint found" in page.by_id["verdict"]
     assert "No blocker" in page.by_id["blockers"]
+
+
+def test_report_accepts_the_cache_options_of_check(tmp_path: Path) -> None:
+    page = tmp_path / "audit.html"
+    result = run_cli(
+        "report", "--no-cache", "-o", str(page), str(FIXTURES / "example_repo"), cwd=tmp_path
+    )
+    assert result.exit_code == 0
+    assert not (tmp_path / ".portcheck_cache").exists()
+    assert "Ascend readiness" in page.read_text(encoding="utf-8")
