@@ -14,6 +14,7 @@ import sys
 import traceback
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 
 import libcst as cst
@@ -282,14 +283,37 @@ def _parse_all(
             yield item, _analyze_in_worker(analyzer, item.source_file)
         return
     work = sorted(work, key=lambda item: -item.size)
-    with ProcessPoolExecutor(max_workers=min(jobs, len(work)), mp_context=_fork()) as pool:
-        answers = pool.map(
-            _analyze_in_worker,
-            [analyzer] * len(work),
-            [item.source_file for item in work],
-            chunksize=max(1, min(8, len(work) // (jobs * 16))),
-        )
-        yield from zip(work, answers)
+    finished = 0
+    try:
+        with ProcessPoolExecutor(max_workers=min(jobs, len(work)), mp_context=_fork()) as pool:
+            answers = pool.map(
+                _analyze_in_worker,
+                [analyzer] * len(work),
+                [item.source_file for item in work],
+                chunksize=max(1, min(8, len(work) // (jobs * 16))),
+            )
+            for item, answer in zip(work, answers):
+                yield item, answer
+                finished += 1
+    except BrokenProcessPool:
+        # a worker died (a crash in native parser code, the OOM killer): find the file
+        # that does it by giving each remaining file a process of its own
+        for item in work[finished:]:
+            yield item, _analyze_isolated(analyzer, item.source_file)
+
+
+def _analyze_isolated(analyzer: Analyzer, source_file: SourceFile) -> tuple[FileResult, str | None]:
+    with ProcessPoolExecutor(max_workers=1, mp_context=_fork()) as pool:
+        try:
+            return pool.submit(_analyze_in_worker, analyzer, source_file).result()
+        except BrokenProcessPool:
+            display = source_file.display
+            crashed = Diagnostic(
+                display,
+                "analyzer-crashed",
+                f"{display}: the process analysing this file died; skipped (please report it)",
+            )
+            return FileResult(display, diagnostics=[crashed]), None
 
 
 def _fork() -> multiprocessing.context.BaseContext | None:
