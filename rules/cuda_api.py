@@ -429,5 +429,7 @@ def _message(fact: ApiFact, api: str, target: str) -> str:
 
 def _suggestion(fact: ApiFact) -> str | None:
     if fact.replacement and fact.category == "auto":
-        return f"Use `{fact.replacement}` (after `import torch_npu`). {fact.note}".strip()
+        advice = f"Use `{fact.replacement}` (after `import torch_npu`)"
+        rest = fact.note.strip().removeprefix(f"Use {fact.replacement};").strip()
+        return f"{advice}; {rest}" if rest else f"{advice}."
     return api_suggestion(fact)
