@@ -82,14 +82,19 @@ class RuleContext:
     findings: list[tuple[Finding, Fix | None]] = field(default_factory=list)
 
 
-class Rule(cst.BatchableCSTVisitor):
-    """Base class of every Python-source rule."""
+class RuleInfo:
+    """What ``portcheck rules``, ``--select`` and the reports know of any rule."""
 
     id: ClassVar[str]
     name: ClassVar[str]
     summary: ClassVar[str]
     category: ClassVar[Category]
     fixable: ClassVar[bool] = False
+
+
+class Rule(RuleInfo, cst.BatchableCSTVisitor):
+    """Base class of every Python-source rule."""
+
     VALID: ClassVar[Sequence[Valid]] = ()
     INVALID: ClassVar[Sequence[Invalid]] = ()
     TRIGGERS: ClassVar[tuple[str, ...] | None] = None
@@ -184,18 +189,13 @@ class TextExample:
     count: int | None = None
 
 
-class TextRule:
+class TextRule(RuleInfo):
     """Base class of rules over files that are not Python: manifests, native sources.
 
     Such files are small and their findings are line based, so the rule gets the
     decoded text and returns findings; it still never touches the file system.
     """
 
-    id: ClassVar[str]
-    name: ClassVar[str]
-    summary: ClassVar[str]
-    category: ClassVar[Category]
-    fixable: ClassVar[bool] = False
     VALID: ClassVar[Sequence[TextExample]] = ()
     INVALID: ClassVar[Sequence[TextExample]] = ()
 
