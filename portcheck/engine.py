@@ -37,6 +37,7 @@ from portcheck.source import (
 )
 from portcheck.suppress import Suppression
 from portcheck.suppress import scan as scan_suppressions
+from portcheck.walk import read_only_visits
 
 IN_PROCESS_LIMIT = 64
 """Below this many files a pool's start-up costs more than it saves (pre-commit runs)."""
@@ -179,8 +180,9 @@ class Analyzer:
         result.parsed = True
         context = RuleContext(path=display, module=module, knowledge=self.knowledge())
         wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
-        seed_metadata(wrapper)
-        wrapper.visit_batched([rule(context) for rule in rules])
+        with read_only_visits():
+            seed_metadata(wrapper)
+            wrapper.visit_batched([rule(context) for rule in rules])
         result.findings = [finding for finding, _ in context.findings]
         if keep_fixes:
             result.fixes = list(context.findings)

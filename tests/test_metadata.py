@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 import libcst as cst
@@ -15,6 +16,7 @@ from libcst.metadata import (
 )
 
 from portcheck.metadata import LazyPositions, LazyQualifiedNames, parent_map, seed
+from portcheck.walk import read_only_visits
 
 SOURCES = sorted(FIXTURES.rglob("*.py"))
 
@@ -26,14 +28,16 @@ def _module(path: Path) -> cst.Module:
         pytest.skip("not Python 3")
 
 
+@pytest.mark.parametrize("read_only", [False, True], ids=["libcst walk", "read-only walk"])
 @pytest.mark.parametrize("path", SOURCES, ids=lambda path: path.relative_to(FIXTURES).as_posix())
-def test_seeded_metadata_equals_libcsts(path: Path) -> None:
+def test_seeded_metadata_equals_libcsts(path: Path, read_only: bool) -> None:
     module = _module(path)
     libcst_own = MetadataWrapper(module, unsafe_skip_copy=True)
     parents = libcst_own.resolve(ParentNodeProvider)
     names = libcst_own.resolve(QualifiedNameProvider)
     seeded = MetadataWrapper(module, unsafe_skip_copy=True)
-    seed(seeded)
+    with read_only_visits() if read_only else contextlib.nullcontext():
+        seed(seeded)
     fast_parents = seeded.resolve(ParentNodeProvider)
     fast_names = seeded.resolve(QualifiedNameProvider)
     assert isinstance(fast_names, LazyQualifiedNames), "the wrapper was not seeded"

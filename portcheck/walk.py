@@ -1,0 +1,273 @@
+"""libcst's visitor traversal without its node rebuilding: the same callbacks, in the same order.
+
+``CSTNode.visit`` visits a node's children through ``_visit_and_replace_children``,
+which constructs (and validates) a new copy of every node on the way, even for a
+read-only ``CSTVisitor`` that can change nothing; libcst says so itself ("TODO: provide
+traversal where children are not replaced"). For portcheck that rebuilding is most of
+the cost of resolving scopes and running the rules on a file.
+
+:func:`read_only_visits` makes ``CSTNode.visit`` skip it for ``CSTVisitor`` instances
+while it is active: the visitor gets ``on_visit``, ``on_visit_attribute``,
+``on_leave_attribute`` and ``on_leave`` for the same nodes and fields in the same order
+as libcst would give it, and every node is returned as it was, which is what libcst
+returns to a ``CSTVisitor`` too. Transformers are left to libcst. It patches the
+method rather than walking the tree itself because libcst's own visitors (the scope
+analysis among them) call ``node.visit`` on subtrees directly.
+
+The order of a node's fields is read from libcst's own ``_visit_and_replace_children``
+of its class (the field-name arguments of its ``visit_*`` helper calls, in the order
+Python evaluates them), so it follows the installed libcst; when that source cannot be
+read, nothing is patched and libcst does all the work as before. The tests compare
+every callback, in order, with libcst's own traversal.
+"""
+
+from __future__ import annotations
+
+import ast
+import inspect
+import textwrap
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import cache
+
+import libcst as cst
+from libcst import MaybeSentinel
+from libcst._batched_visitor import _BatchedCSTVisitor
+from libcst.metadata.scope_provider import ScopeVisitor
+
+_VISIT_HELPERS = frozenset(
+    {
+        "visit_required",
+        "visit_optional",
+        "visit_sentinel",
+        "visit_iterable",
+        "visit_sequence",
+        "visit_body_iterable",
+        "visit_body_sequence",
+    }
+)
+"""libcst's helpers that visit one field of a node (``libcst._nodes.internal``)."""
+
+_LIBCST_VISIT = cst.CSTNode.visit
+_BLIND_TO_FORMATTING = frozenset({ScopeVisitor})
+"""Visitors that override ``on_leave`` but only to record each node's scope, which no
+caller can use for whitespace or punctuation (libcst gives such nodes no names)."""
+_ORDERS: dict[type[cst.CSTNode], tuple[tuple[str, bool], ...]] = {}
+_ACTIVE = 0
+_LOCK = threading.Lock()
+
+
+class OrderUnknown(Exception):
+    """The visiting order of a node class could not be read from libcst's source."""
+
+
+@contextmanager
+def read_only_visits() -> Iterator[bool]:
+    """Within the block, ``CSTNode.visit`` does not rebuild nodes for a ``CSTVisitor``.
+
+    Yields whether the faster traversal is in use. Nested and concurrent uses are
+    counted, so the original method comes back when the last one ends.
+    """
+    global _ACTIVE
+    if not _orders_readable():
+        yield False
+        return
+    with _LOCK:
+        _ACTIVE += 1
+        cst.CSTNode.visit = _visit  # type: ignore[method-assign]
+    try:
+        yield True
+    finally:
+        with _LOCK:
+            _ACTIVE -= 1
+            if _ACTIVE == 0:
+                cst.CSTNode.visit = _LIBCST_VISIT  # type: ignore[method-assign]
+
+
+def _visit(node: cst.CSTNode, visitor: cst.CSTVisitor) -> cst.CSTNode:  # type: ignore[type-arg]
+    if not isinstance(visitor, cst.CSTVisitor):
+        return _LIBCST_VISIT(node, visitor)
+    wanted, unseen = _plan(visitor)
+    _walk(node, visitor, wanted, unseen)
+    return node
+
+
+def _walk(
+    node: cst.CSTNode,
+    visitor: cst.CSTVisitor,
+    wanted: frozenset[tuple[str, str]] | None,
+    unseen: frozenset[type[cst.CSTNode]],
+) -> None:
+    node_type = type(node)
+    if node_type in unseen:
+        return
+    if visitor.on_visit(node):
+        order = _ORDERS.get(node_type)
+        if order is None:
+            order = field_order(node_type)
+        for field, announce_missing in order:
+            value = getattr(node, field)
+            announce = (wanted is None or (node_type.__name__, field) in wanted) and (
+                announce_missing or value is not None
+            )
+            if announce:
+                visitor.on_visit_attribute(node, field)
+            if value is None or value is MaybeSentinel.DEFAULT:
+                pass
+            elif type(value) is tuple or type(value) is list:
+                for child in value:
+                    _walk(child, visitor, wanted, unseen)
+            else:
+                _walk(value, visitor, wanted, unseen)
+            if announce:
+                visitor.on_leave_attribute(node, field)
+    visitor.on_leave(node)
+
+
+def field_order(node_type: type[cst.CSTNode]) -> tuple[tuple[str, bool], ...]:
+    """The fields libcst visits for ``node_type``, in its order, each with whether a
+    missing (None) value is still announced to attribute callbacks.
+
+    libcst's helpers announce a field even when it holds None or a sentinel, except
+    where the node's code calls the helper only for a present value (``format_spec``
+    of ``FormattedStringExpression``): a single call inside a conditional expression.
+    """
+    try:
+        source = inspect.getsource(node_type._visit_and_replace_children)
+        tree = ast.parse(textwrap.dedent(source))
+    except (OSError, TypeError, SyntaxError) as error:
+        raise OrderUnknown(node_type.__name__) from error
+    conditional = {
+        id(node)
+        for branch in ast.walk(tree)
+        if isinstance(branch, ast.IfExp)
+        for node in ast.walk(branch)
+    }
+    calls: dict[str, list[ast.Call]] = {}
+    for call in sorted(_helper_calls(tree), key=lambda call: (call.lineno, call.col_offset)):
+        if len(call.args) < 2 or not isinstance(call.args[1], ast.Constant):
+            raise OrderUnknown(node_type.__name__)
+        calls.setdefault(call.args[1].value, []).append(call)
+    order = tuple(
+        (field, len(field_calls) > 1 or id(field_calls[0]) not in conditional)
+        for field, field_calls in calls.items()
+    )
+    _ORDERS[node_type] = order
+    return order
+
+
+def _helper_calls(tree: ast.AST) -> Iterator[ast.Call]:
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id in _VISIT_HELPERS
+        ):
+            yield node
+
+
+@cache
+def _orders_readable() -> bool:
+    try:
+        field_order(cst.Name)
+        field_order(cst.Call)
+    except OrderUnknown:
+        return False
+    return True
+
+
+def _plan(
+    visitor: cst.CSTVisitor,
+) -> tuple[frozenset[tuple[str, str]] | None, frozenset[type[cst.CSTNode]]]:
+    """Which attribute callbacks the visitor has, and which node types it cannot observe.
+
+    ``CSTVisitor`` and libcst's batched visitor call ``visit_<Type>_<field>`` and
+    ``leave_<Type>_<field>`` methods only if they exist, so announcing other fields
+    changes nothing; a visitor with its own ``on_visit_attribute`` hears about all.
+    Likewise they see a node only through ``visit_<Type>``/``leave_<Type>`` methods:
+    when a visitor has none for whitespace and punctuation nodes (two thirds of a
+    tree, all under other such nodes), the walk leaves those out.
+    """
+    visitor_type = type(visitor)
+    if isinstance(visitor, _BatchedCSTVisitor):
+        if _overrides(visitor_type, _BatchedCSTVisitor, _ATTRIBUTE_HOOKS):
+            wanted = None
+        else:
+            wanted = _attribute_pairs(tuple(visitor.visitor_methods))
+        observed = _named_types(tuple(visitor.visitor_methods))
+        blind = visitor.before_visit is None and visitor.after_leave is None
+        blind = blind and not _overrides(visitor_type, _BatchedCSTVisitor, _NODE_HOOKS)
+    else:
+        defined = _defined_callbacks(visitor_type)
+        own_attribute_hooks = _overrides(visitor_type, cst.CSTVisitor, _ATTRIBUTE_HOOKS)
+        wanted = None if own_attribute_hooks else _attribute_pairs(defined)
+        observed = _named_types(defined)
+        blind = visitor_type in _BLIND_TO_FORMATTING or not _overrides(
+            visitor_type, cst.CSTVisitor, _NODE_HOOKS
+        )
+    if not blind or wanted is None or observed & _formatting_names():
+        return wanted, frozenset()
+    return wanted, _formatting_types()
+
+
+_ATTRIBUTE_HOOKS = ("on_visit_attribute", "on_leave_attribute")
+_NODE_HOOKS = ("on_visit", "on_leave")
+
+
+def _overrides(visitor_type: type, base: type, hooks: tuple[str, ...]) -> bool:
+    return any(getattr(visitor_type, hook) is not getattr(base, hook) for hook in hooks)
+
+
+@cache
+def _defined_callbacks(visitor_type: type) -> tuple[str, ...]:
+    """Callback names, without libcst's empty stubs (as libcst itself leaves them out)."""
+    return tuple(
+        name
+        for name in dir(visitor_type)
+        if name.startswith(("visit_", "leave_"))
+        and not getattr(getattr(visitor_type, name), "_is_no_op", False)
+    )
+
+
+@cache
+def _attribute_pairs(method_names: tuple[str, ...]) -> frozenset[tuple[str, str]]:
+    pairs = set()
+    for name in method_names:
+        kind, _, rest = name.partition("_")
+        type_name, _, field = rest.partition("_")
+        if kind in ("visit", "leave") and type_name and field:
+            pairs.add((type_name, field))
+    return frozenset(pairs)
+
+
+@cache
+def _named_types(method_names: tuple[str, ...]) -> frozenset[str]:
+    """The node type names that ``visit_<Type>...``/``leave_<Type>...`` methods name."""
+    return frozenset(
+        name.split("_")[1] for name in method_names if name.startswith(("visit_", "leave_"))
+    )
+
+
+@cache
+def _formatting_types() -> frozenset[type[cst.CSTNode]]:
+    """Whitespace, comment and punctuation/operator nodes: libcst's whitespace and op modules.
+
+    Their children are such nodes too, and they carry no names, so a visitor without
+    callbacks for them cannot tell whether they were walked.
+    """
+    from libcst._nodes import op, whitespace
+
+    return frozenset(
+        value
+        for module in (op, whitespace)
+        for value in vars(module).values()
+        if isinstance(value, type)
+        and issubclass(value, cst.CSTNode)
+        and value.__module__ == module.__name__
+    )
+
+
+@cache
+def _formatting_names() -> frozenset[str]:
+    return frozenset(node_type.__name__ for node_type in _formatting_types())
