@@ -181,7 +181,7 @@ class Analyzer:
         context = RuleContext(path=display, module=module, knowledge=self.knowledge())
         wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
         with read_only_visits():
-            seed_metadata(wrapper)
+            seed_metadata(wrapper, source.text)
             wrapper.visit_batched([rule(context) for rule in rules])
         result.findings = [finding for finding, _ in context.findings]
         if keep_fixes:

@@ -48,12 +48,11 @@ import ast
 import codecs
 import re
 import string
-import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
 
-from portcheck.source import SourceText
+from portcheck.source import SourceText, python_ast
 
 IDENTIFIER_FIELDS: dict[str, tuple[str, ...]] = {
     "Name": ("id",),
@@ -185,13 +184,8 @@ class Prefilter:
         return needle_hit, trigger_hit
 
     def _code_may_match(self, text: str) -> bool:
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                tree = ast.parse(text)
-        except (SyntaxError, ValueError, RecursionError, MemoryError):
-            return True
-        return _CodeCheck(self, text).run(tree)
+        tree = python_ast(text)
+        return tree is None or _CodeCheck(self, text).run(tree)
 
 
 class _CodeCheck:

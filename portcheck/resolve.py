@@ -64,11 +64,22 @@ def is_dotted_name(node: cst.CSTNode) -> bool:
 
 
 def string_value(node: cst.CSTNode) -> str | None:
-    """The value of a plain string literal, or None for anything else (bytes included)."""
-    if isinstance(node, cst.SimpleString):
-        value = node.evaluated_value
-        return value if isinstance(value, str) else None
-    return None
+    """The value of a plain string literal, or None for anything else (bytes included).
+
+    Most literals have nothing to evaluate (no escape, no line break that Python
+    would normalise), so their value is their text; the rest go to libcst, which
+    runs ``ast.literal_eval``.
+    """
+    if not isinstance(node, cst.SimpleString):
+        return None
+    prefix = node.prefix.lower()
+    if "b" in prefix:
+        return None
+    text = node.raw_value
+    if "\r" not in text and ("r" in prefix or "\\" not in text):
+        return text
+    value = node.evaluated_value
+    return value if isinstance(value, str) else None
 
 
 def string_literals(node: cst.CSTNode) -> list[cst.SimpleString]:

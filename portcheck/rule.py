@@ -11,7 +11,7 @@ them into test cases, so a new rule needs no test registration.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, ClassVar
 
@@ -27,6 +27,7 @@ from libcst.metadata import (
 
 from portcheck.model import Category, Finding
 from portcheck.prefilter import Needles
+from portcheck.walk import callback_names
 
 if TYPE_CHECKING:
     from portcheck.knowledge import Knowledge
@@ -126,6 +127,11 @@ class Rule(RuleInfo, cst.BatchableCSTVisitor):
     @property
     def knowledge(self) -> Knowledge:
         return self.context.knowledge
+
+    def get_visitors(self) -> dict[str, Callable[[cst.CSTNode], object]]:
+        """libcst's answer, with the method names found once per class: libcst runs
+        ``inspect.getmembers`` on every instance, and a rule is instantiated per file."""
+        return {name: getattr(self, name) for name in callback_names(type(self))}
 
     def qualified_names(self, node: cst.CSTNode) -> set[str]:
         """Fully qualified names of ``node`` that come from absolute imports.

@@ -7,10 +7,13 @@ skipped, so one bad file never stops a run.
 
 from __future__ import annotations
 
+import ast
 import io
 import re
 import tokenize
+import warnings
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from portcheck.model import Diagnostic
@@ -80,3 +83,18 @@ def bracket_depth_exceeds(text: str, limit: int = MAX_BRACKET_DEPTH) -> bool:
         if depth > limit:
             return True
     return False
+
+
+@lru_cache(maxsize=1)
+def python_ast(text: str) -> ast.Module | None:
+    """Python's own parse of ``text``, or None if Python rejects it.
+
+    Remembered for the last text: the prefilter and the positions of reported nodes
+    both need it for the file being analysed, which is parsed only once.
+    """
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None

@@ -27,9 +27,12 @@ import ast
 import inspect
 import textwrap
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
 from functools import cache
+from types import MappingProxyType
+from typing import Any
 
 import libcst as cst
 from libcst import MaybeSentinel
@@ -53,6 +56,9 @@ _LIBCST_VISIT = cst.CSTNode.visit
 _BLIND_TO_FORMATTING = frozenset({ScopeVisitor})
 """Visitors that override ``on_leave`` but only to record each node's scope, which no
 caller can use for whitespace or punctuation (libcst gives such nodes no names)."""
+_NONE: frozenset[str] = frozenset()
+_LAST_PLAN: list[Any] = [None, None]
+"""The last visitor and its plan: a one-entry cache, safe to race (a miss recomputes)."""
 _ORDERS: dict[type[cst.CSTNode], tuple[tuple[str, bool], ...]] = {}
 _ACTIVE = 0
 _LOCK = threading.Lock()
@@ -83,32 +89,35 @@ def read_only_visits() -> Iterator[bool]:
             _ACTIVE -= 1
             if _ACTIVE == 0:
                 cst.CSTNode.visit = _LIBCST_VISIT  # type: ignore[method-assign]
+                _LAST_PLAN[:] = [None, None]  # let the last visitor and its tree go
 
 
 def _visit(node: cst.CSTNode, visitor: cst.CSTVisitor) -> cst.CSTNode:  # type: ignore[type-arg]
     if not isinstance(visitor, cst.CSTVisitor):
         return _LIBCST_VISIT(node, visitor)
-    wanted, unseen = _plan(visitor)
-    _walk(node, visitor, wanted, unseen)
+    last_visitor, plan = _LAST_PLAN
+    if last_visitor is not visitor:  # libcst's own visitors visit subtrees one by one
+        plan = _plan(visitor)
+        _LAST_PLAN[:] = [visitor, plan]
+    _walk(node, visitor, plan.announced, plan.unseen)
     return node
 
 
 def _walk(
     node: cst.CSTNode,
     visitor: cst.CSTVisitor,
-    wanted: frozenset[tuple[str, str]] | None,
+    announced: Mapping[str, frozenset[str]] | None,
     unseen: frozenset[type[cst.CSTNode]],
 ) -> None:
-    node_type = type(node)
-    if node_type in unseen:
-        return
     if visitor.on_visit(node):
+        node_type = type(node)
         order = _ORDERS.get(node_type)
         if order is None:
             order = field_order(node_type)
+        fields = None if announced is None else announced.get(node_type.__name__, _NONE)
         for field, announce_missing in order:
             value = getattr(node, field)
-            announce = (wanted is None or (node_type.__name__, field) in wanted) and (
+            announce = (fields is None or field in fields) and (
                 announce_missing or value is not None
             )
             if announce:
@@ -117,9 +126,10 @@ def _walk(
                 pass
             elif type(value) is tuple or type(value) is list:
                 for child in value:
-                    _walk(child, visitor, wanted, unseen)
-            else:
-                _walk(value, visitor, wanted, unseen)
+                    if type(child) not in unseen:
+                        _walk(child, visitor, announced, unseen)
+            elif type(value) not in unseen:
+                _walk(value, visitor, announced, unseen)
             if announce:
                 visitor.on_leave_attribute(node, field)
     visitor.on_leave(node)
@@ -177,38 +187,52 @@ def _orders_readable() -> bool:
     return True
 
 
-def _plan(
-    visitor: cst.CSTVisitor,
-) -> tuple[frozenset[tuple[str, str]] | None, frozenset[type[cst.CSTNode]]]:
-    """Which attribute callbacks the visitor has, and which node types it cannot observe.
+@dataclass(frozen=True)
+class _Plan:
+    """How to walk for one visitor.
+
+    ``announced``: the fields, by node type name, whose attribute callbacks can do
+    something (None: all of them). ``unseen``: node types the visitor cannot observe
+    and whose subtrees hold no node it can.
+    """
+
+    announced: Mapping[str, frozenset[str]] | None
+    unseen: frozenset[type[cst.CSTNode]]
+
+
+def _plan(visitor: cst.CSTVisitor) -> _Plan:
+    """What the visitor can observe.
 
     ``CSTVisitor`` and libcst's batched visitor call ``visit_<Type>_<field>`` and
     ``leave_<Type>_<field>`` methods only if they exist, so announcing other fields
     changes nothing; a visitor with its own ``on_visit_attribute`` hears about all.
     Likewise they see a node only through ``visit_<Type>``/``leave_<Type>`` methods:
     when a visitor has none for whitespace and punctuation nodes (two thirds of a
-    tree, all under other such nodes), the walk leaves those out.
+    tree, all under other such nodes), the walk leaves those out; when it has them
+    for the module only (libcst's metadata providers, which start a visitor of their
+    own from there), the walk stops at the module.
     """
     visitor_type = type(visitor)
     if isinstance(visitor, _BatchedCSTVisitor):
-        if _overrides(visitor_type, _BatchedCSTVisitor, _ATTRIBUTE_HOOKS):
-            wanted = None
-        else:
-            wanted = _attribute_pairs(tuple(visitor.visitor_methods))
-        observed = _named_types(tuple(visitor.visitor_methods))
+        own_attribute_hooks = _overrides(visitor_type, _BatchedCSTVisitor, _ATTRIBUTE_HOOKS)
+        callbacks = tuple(visitor.visitor_methods)
         blind = visitor.before_visit is None and visitor.after_leave is None
         blind = blind and not _overrides(visitor_type, _BatchedCSTVisitor, _NODE_HOOKS)
     else:
-        defined = _defined_callbacks(visitor_type)
         own_attribute_hooks = _overrides(visitor_type, cst.CSTVisitor, _ATTRIBUTE_HOOKS)
-        wanted = None if own_attribute_hooks else _attribute_pairs(defined)
-        observed = _named_types(defined)
+        callbacks = callback_names(visitor_type)
         blind = visitor_type in _BLIND_TO_FORMATTING or not _overrides(
             visitor_type, cst.CSTVisitor, _NODE_HOOKS
         )
-    if not blind or wanted is None or observed & _formatting_names():
-        return wanted, frozenset()
-    return wanted, _formatting_types()
+    announced = None if own_attribute_hooks else _attribute_fields(callbacks)
+    observed = _named_types(callbacks)
+    if not blind or announced is None:
+        return _Plan(announced, frozenset())
+    if observed <= {"Module"}:
+        return _Plan(announced, _all_node_types() - {cst.Module})
+    if observed & _formatting_names():
+        return _Plan(announced, frozenset())
+    return _Plan(announced, formatting_types())
 
 
 _ATTRIBUTE_HOOKS = ("on_visit_attribute", "on_leave_attribute")
@@ -220,25 +244,28 @@ def _overrides(visitor_type: type, base: type, hooks: tuple[str, ...]) -> bool:
 
 
 @cache
-def _defined_callbacks(visitor_type: type) -> tuple[str, ...]:
-    """Callback names, without libcst's empty stubs (as libcst itself leaves them out)."""
+def callback_names(visitor_type: type) -> tuple[str, ...]:
+    """The ``visit_*``/``leave_*`` methods of a visitor class, without libcst's empty stubs
+    (libcst leaves them out too)."""
     return tuple(
         name
         for name in dir(visitor_type)
         if name.startswith(("visit_", "leave_"))
+        and callable(getattr(visitor_type, name))
         and not getattr(getattr(visitor_type, name), "_is_no_op", False)
     )
 
 
 @cache
-def _attribute_pairs(method_names: tuple[str, ...]) -> frozenset[tuple[str, str]]:
-    pairs = set()
+def _attribute_fields(method_names: tuple[str, ...]) -> Mapping[str, frozenset[str]]:
+    """Node type name → fields named by ``visit_<Type>_<field>``/``leave_<Type>_<field>``."""
+    fields: dict[str, set[str]] = {}
     for name in method_names:
         kind, _, rest = name.partition("_")
         type_name, _, field = rest.partition("_")
         if kind in ("visit", "leave") and type_name and field:
-            pairs.add((type_name, field))
-    return frozenset(pairs)
+            fields.setdefault(type_name, set()).add(field)
+    return MappingProxyType({name: frozenset(names) for name, names in fields.items()})
 
 
 @cache
@@ -250,7 +277,7 @@ def _named_types(method_names: tuple[str, ...]) -> frozenset[str]:
 
 
 @cache
-def _formatting_types() -> frozenset[type[cst.CSTNode]]:
+def formatting_types() -> frozenset[type[cst.CSTNode]]:
     """Whitespace, comment and punctuation/operator nodes: libcst's whitespace and op modules.
 
     Their children are such nodes too, and they carry no names, so a visitor without
@@ -270,4 +297,17 @@ def _formatting_types() -> frozenset[type[cst.CSTNode]]:
 
 @cache
 def _formatting_names() -> frozenset[str]:
-    return frozenset(node_type.__name__ for node_type in _formatting_types())
+    return frozenset(node_type.__name__ for node_type in formatting_types())
+
+
+@cache
+def _all_node_types() -> frozenset[type[cst.CSTNode]]:
+    """Every node class libcst has defined so far (a class made later is walked)."""
+    found: set[type[cst.CSTNode]] = set()
+    pending: list[type[cst.CSTNode]] = [cst.CSTNode]
+    while pending:
+        for subclass in pending.pop().__subclasses__():
+            if subclass not in found:
+                found.add(subclass)
+                pending.append(subclass)
+    return frozenset(found)

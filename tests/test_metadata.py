@@ -15,8 +15,9 @@ from libcst.metadata import (
     QualifiedNameProvider,
 )
 
-from portcheck.metadata import LazyPositions, LazyQualifiedNames, parent_map, seed
-from portcheck.walk import read_only_visits
+from portcheck.metadata import LazyQualifiedNames, parent_map, seed
+from portcheck.positions import LazyPositions
+from portcheck.walk import formatting_types, read_only_visits
 
 SOURCES = sorted(FIXTURES.rglob("*.py"))
 
@@ -37,17 +38,23 @@ def test_seeded_metadata_equals_libcsts(path: Path, read_only: bool) -> None:
     names = libcst_own.resolve(QualifiedNameProvider)
     seeded = MetadataWrapper(module, unsafe_skip_copy=True)
     with read_only_visits() if read_only else contextlib.nullcontext():
-        seed(seeded)
+        seed(seeded, path.read_text("utf-8"))
     fast_parents = seeded.resolve(ParentNodeProvider)
     fast_names = seeded.resolve(QualifiedNameProvider)
     assert isinstance(fast_names, LazyQualifiedNames), "the wrapper was not seeded"
+    formatting = formatting_types()
+    parents = {node: parent for node, parent in parents.items() if type(node) not in formatting}
     assert set(map(id, fast_parents)) == set(map(id, parents))
     assert all(fast_parents[node] is parent for node, parent in parents.items())
-    assert set(map(id, fast_names)) == set(map(id, names))
     for node, value in names.items():
+        if type(node) in formatting:
+            assert not (value() if callable(value) else value), "formatting has no names"
+            assert node not in fast_names
+            continue
         expected = value() if callable(value) else value
         assert fast_names[node] == set(expected), cst.Module([]).code_for_node(node)
-    _assert_positions_equal(seeded, libcst_own)
+    assert len(fast_names) == 1 + len(parents)
+    _assert_positions_equal(seeded, libcst_own, by_statement=bool(module.body))
 
 
 AWKWARD_SOURCES = {
@@ -60,24 +67,40 @@ AWKWARD_SOURCES = {
     "parenthesised and decorated": "@(deco)\nclass A((B)):\n    x: (int) = ((1))\n",
     "multi-line strings": 'x = """a\r\nb\r\n""" + f"{y!r:>{w}}"\r\n',
     "mixed line breaks in a string": 'x = """a\nb\r\n"""\n',
+    "comments, semicolons and decorators": (
+        "# head\n\nimport torch; x = 1\n\n# lead\n@a\n# between\n@b(\n  1)\ndef f():\n"
+        "    torch.cuda.x()\n    # trailing\n# after\nclass C: pass\nif x:\n  y\nelse:\n  z\n"
+    ),
+    "a decorator continued with a backslash": "@\\\ndeco\ndef f(): torch.cuda.x()\ny = 1\n",
 }
 
 
 @pytest.mark.parametrize("code", AWKWARD_SOURCES.values(), ids=AWKWARD_SOURCES.keys())
 def test_positions_equal_libcsts_on_awkward_text(code: str) -> None:
     module = cst.parse_module(code)
-    seeded = MetadataWrapper(module, unsafe_skip_copy=True)
-    seed(seeded)
-    _assert_positions_equal(seeded, MetadataWrapper(module, unsafe_skip_copy=True))
+    for text in (None, code):
+        seeded = MetadataWrapper(module, unsafe_skip_copy=True)
+        seed(seeded, text)
+        _assert_positions_equal(seeded, MetadataWrapper(module, unsafe_skip_copy=True))
 
 
-def _assert_positions_equal(seeded: MetadataWrapper, libcst_own: MetadataWrapper) -> None:
+def _assert_positions_equal(
+    seeded: MetadataWrapper, libcst_own: MetadataWrapper, by_statement: bool = False
+) -> None:
     positions = libcst_own.resolve(PositionProvider)
     fast_positions = seeded.resolve(PositionProvider)
     assert isinstance(fast_positions, LazyPositions), "the wrapper was not seeded"
-    assert set(map(id, fast_positions)) == set(map(id, positions))
+    formatting = formatting_types()
+    code = cst.Module([]).code_for_node
+    # what rules report first: these can be answered statement by statement
     for node, position in positions.items():
-        assert fast_positions[node] == position, cst.Module([]).code_for_node(node)
+        if type(node) not in formatting and node is not seeded.module:
+            assert fast_positions[node] == position, code(node)
+    if by_statement:
+        assert fast_positions._whole is None, "fell back to the whole-module pass"
+    for node, position in positions.items():
+        assert fast_positions[node] == position, code(node)
+    assert set(map(id, fast_positions)) == set(map(id, positions))
 
 
 def test_a_node_used_twice_is_left_to_libcst() -> None:

@@ -1,0 +1,279 @@
+"""Line and column of reported nodes, without libcst's position pass over the whole module.
+
+libcst's ``PositionProvider`` tracks line and column token by token and builds a
+``CodeRange`` for every node. :class:`LazyPositions` answers only for the nodes asked
+about, in one of two ways, both giving libcst's answers:
+
+- **by statement** (the usual way): generate the code of the top-level statement that
+  holds the node, which gives its position within the statement, and add the line the
+  statement starts on. That line comes from Python's own parser (:func:`python_ast`,
+  which the prefilter already ran on the same text) and is checked: the statement's
+  code must be exactly the source text at that line, or the answer falls back to
+  the second way. A file with findings in a few functions pays for those only.
+- **whole module**: generate the code of the whole module once, recording where each
+  node starts and ends as token indices (the same points, hoisting included, as
+  libcst's ``PositionProvidingCodegenState``), and convert the asked-for indices.
+"""
+
+from __future__ import annotations
+
+import ast
+import bisect
+import itertools
+import re
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import libcst as cst
+from libcst._nodes.internal import CodegenState
+from libcst.metadata import CodePosition, CodeRange
+
+from portcheck.source import python_ast
+
+_LINE_BREAK = re.compile(r"\r\n?|\n")
+"""What libcst's position provider counts as a line break."""
+_BLANK_OR_COMMENT_LINE = re.compile(r"[ \t\f]*(?:#[^\r\n]*)?(?:\r\n?|\n)")
+
+Spans = dict[cst.CSTNode, tuple[int, int]]
+
+
+class LazyPositions(Mapping[cst.CSTNode, CodeRange]):
+    """``PositionProvider``'s answers, each computed on first access.
+
+    ``parents`` and ``text`` (the source the module was parsed from) allow answering
+    by statement; without them every answer comes from the whole-module pass.
+    """
+
+    def __init__(
+        self,
+        module: cst.Module,
+        parents: Mapping[cst.CSTNode, cst.CSTNode] | None = None,
+        text: str | None = None,
+    ) -> None:
+        self._module = module
+        self._parents = parents
+        self._text = text
+        self._whole: tuple[Spans, _TokenPoints] | None = None
+        self._layout: _Layout | None = None
+        self._statements: dict[cst.CSTNode, _PlacedStatement | None] = {}
+        self._known: dict[cst.CSTNode, CodeRange] = {}
+
+    def __getitem__(self, node: cst.CSTNode) -> CodeRange:
+        known = self._known.get(node)
+        if known is not None:
+            return known
+        known = self._by_statement(node) if self._whole is None else None
+        if known is None:
+            spans, points = self._generate()
+            start, end = spans[node]
+            known = CodeRange(points.position(start), points.position(end))
+        self._known[node] = known
+        return known
+
+    def __iter__(self) -> Iterator[cst.CSTNode]:
+        return iter(self._generate()[0])
+
+    def __len__(self) -> int:
+        return len(self._generate()[0])
+
+    def _generate(self) -> tuple[Spans, _TokenPoints]:
+        if self._whole is None:
+            spans, tokens = _generate_code(self._module, self._module)
+            self._whole = (spans, _TokenPoints(tokens))
+        return self._whole
+
+    def _by_statement(self, node: cst.CSTNode) -> CodeRange | None:
+        statement = self._top_level_statement(node)
+        if statement is None:
+            return None
+        if statement not in self._statements:
+            self._statements[statement] = self._place(statement)
+        placed = self._statements[statement]
+        if placed is None or node not in placed.spans:
+            return None
+        start, end = placed.spans[node]
+        return CodeRange(placed.position(start), placed.position(end))
+
+    def _top_level_statement(self, node: cst.CSTNode) -> cst.CSTNode | None:
+        parents, module = self._parents, self._module
+        if parents is None or self._text is None or node is module:
+            return None
+        while True:
+            parent = parents.get(node)
+            if parent is None:
+                return None
+            if parent is module:
+                return node
+            node = parent
+
+    def _place(self, statement: cst.CSTNode) -> _PlacedStatement | None:
+        """The statement's own spans and the line it starts on, if the text confirms it."""
+        if self._layout is None:
+            assert self._text is not None
+            self._layout = _Layout.of(self._module, self._text)
+        first_code_line = self._layout.first_code_lines.get(statement)
+        if first_code_line is None:
+            return None
+        spans, tokens = _generate_code(self._module, statement)
+        code = "".join(tokens)
+        leading = 0
+        position = 0
+        while (line := _BLANK_OR_COMMENT_LINE.match(code, position)) is not None:
+            leading += 1
+            position = line.end()
+        first_line = first_code_line - leading  # 1-based
+        starts = self._layout.line_starts
+        if not 1 <= first_line <= len(starts):
+            return None
+        begin = starts[first_line - 1]
+        if self._layout.text[begin : begin + len(code)] != code:
+            return None
+        return _PlacedStatement(spans, _TokenPoints(tokens), first_line - 1)
+
+
+@dataclass(frozen=True)
+class _PlacedStatement:
+    spans: Spans
+    points: _TokenPoints
+    lines_before: int
+
+    def position(self, index: int) -> CodePosition:
+        within = self.points.position(index)
+        return CodePosition(within.line + self.lines_before, within.column)
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """Where the module's lines start, and the first code line of each top-level statement.
+
+    libcst's statements map onto :mod:`ast`'s in order: a simple statement line holds
+    one ``ast`` statement per small statement, a compound statement is one; a
+    decorated definition starts at its first decorator. Empty when Python cannot
+    parse the text or the two do not line up.
+    """
+
+    text: str
+    line_starts: list[int]
+    first_code_lines: dict[cst.CSTNode, int]
+
+    @classmethod
+    def of(cls, module: cst.Module, text: str) -> _Layout:
+        line_starts = [0, *(match.end() for match in _LINE_BREAK.finditer(text))]
+        return cls(text, line_starts, _first_code_lines(module, python_ast(text)))
+
+
+def _first_code_lines(module: cst.Module, tree: ast.Module | None) -> dict[cst.CSTNode, int]:
+    if tree is None:
+        return {}
+    found: dict[cst.CSTNode, int] = {}
+    statements = iter(tree.body)
+    for statement in module.body:
+        if isinstance(statement, cst.SimpleStatementLine):
+            taken = list(itertools.islice(statements, len(statement.body)))
+            if len(taken) != len(statement.body):
+                return {}
+            found[statement] = taken[0].lineno
+            continue
+        counterpart = next(statements, None)
+        if counterpart is None:
+            return {}
+        decorators = getattr(counterpart, "decorator_list", None)
+        found[statement] = decorators[0].lineno if decorators else counterpart.lineno
+    if next(statements, None) is not None:
+        return {}
+    return found
+
+
+def _generate_code(module: cst.Module, node: cst.CSTNode) -> tuple[Spans, list[str]]:
+    state = _SpanRecordingState(
+        default_indent=module.default_indent, default_newline=module.default_newline
+    )
+    node._codegen(state)
+    return state.spans, state.tokens
+
+
+class _SpanRecordingState(CodegenState):
+    """Code generation that records each node's span as token indices.
+
+    Mirrors libcst's ``PositionProvidingCodegenState``: a node's syntactic span
+    (``record_syntactic_position``, possibly hoisted from child nodes) wins over its
+    whole span, which is recorded only when none is. The trailing newline is kept:
+    libcst's provider pops it from the output but not from its line count.
+    """
+
+    def __init__(self, default_indent: str, default_newline: str) -> None:
+        super().__init__(default_indent=default_indent, default_newline=default_newline)
+        self.spans: dict[cst.CSTNode, tuple[int, int]] = {}
+        self._starts: list[int] = []
+
+    def before_codegen(self, node: cst.CSTNode) -> None:
+        self._starts.append(len(self.tokens))
+
+    def after_codegen(self, node: cst.CSTNode) -> None:
+        start = self._starts.pop()
+        if node not in self.spans:
+            self.spans[node] = (start, len(self.tokens))
+
+    def pop_trailing_newline(self) -> None:
+        pass
+
+    @contextmanager
+    def record_syntactic_position(
+        self,
+        node: cst.CSTNode,
+        *,
+        start_node: cst.CSTNode | None = None,
+        end_node: cst.CSTNode | None = None,
+    ) -> Iterator[None]:
+        start = len(self.tokens)
+        try:
+            yield
+        finally:
+            end = len(self.tokens)
+            if start_node is not None:
+                start = self.spans[start_node][0]
+            if end_node is not None:
+                end = self.spans[end_node][1]
+            self.spans[node] = (start, end)
+
+
+class _TokenPoints:
+    """Line and column (zero-based, in characters) before the token at an index.
+
+    libcst counts ``\r\n``, ``\r`` and ``\n`` as line breaks within each token;
+    without a ``\r`` in the code that is counting ``\n`` in the joined text,
+    otherwise the tokens are walked one by one exactly as libcst does.
+    """
+
+    def __init__(self, tokens: list[str]) -> None:
+        self._tokens = tokens
+        self._offsets = [0, *itertools.accumulate(map(len, tokens))]
+        self._text = "".join(tokens)
+        self._newlines: list[int] | None = None
+        self._walked: list[CodePosition] | None = None
+
+    def position(self, index: int) -> CodePosition:
+        if "\r" in self._text:
+            return self._walk()[index]
+        if self._newlines is None:
+            self._newlines = [match.start() for match in re.finditer("\n", self._text)]
+        offset = self._offsets[index]
+        line = bisect.bisect_left(self._newlines, offset)
+        line_start = self._newlines[line - 1] + 1 if line else 0
+        return CodePosition(line + 1, offset - line_start)
+
+    def _walk(self) -> list[CodePosition]:
+        if self._walked is None:
+            line, column = 1, 0
+            walked = [CodePosition(line, column)]
+            for token in self._tokens:
+                segments = _LINE_BREAK.split(token)
+                if len(segments) == 1:
+                    column += len(token)
+                else:
+                    line += len(segments) - 1
+                    column = len(segments[-1])
+                walked.append(CodePosition(line, column))
+            self._walked = walked
+        return self._walked
