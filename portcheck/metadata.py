@@ -4,7 +4,7 @@ Resolving metadata is most of the cost of analysing a file, and three of libcst'
 providers spend it on work a rule rarely needs:
 
 - ``ParentNodeProvider`` walks the tree with libcst's visitor machinery, which
-  rebuilds every node on the way; reading the dataclass fields gives the same
+  rebuilds every node on the way; reading the fields libcst visits gives the same
   child → parent map about ten times faster (whitespace and punctuation left out);
 - ``QualifiedNameProvider`` walks the whole tree to attach a lazily computed value to
   every node, when rules ask for the names of a few; a mapping that computes them on
@@ -22,25 +22,24 @@ own providers; only whitespace and punctuation nodes have no parent or names her
 
 from __future__ import annotations
 
-import dataclasses
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from types import MappingProxyType
 
 import libcst as cst
+from libcst import MaybeSentinel
 from libcst.metadata import (
     MetadataWrapper,
     ParentNodeProvider,
     PositionProvider,
     QualifiedName,
     QualifiedNameProvider,
+    QualifiedNameSource,
     Scope,
     ScopeProvider,
 )
 
 from portcheck.positions import LazyPositions
-from portcheck.walk import formatting_types
-
-_CHILD_FIELDS: dict[type, tuple[str, ...]] = {}
+from portcheck.walk import OrderUnknown, field_order, formatting_types
 
 
 def seed(wrapper: MetadataWrapper, text: str | None = None) -> None:
@@ -75,15 +74,25 @@ def parent_map(module: cst.Module) -> Mapping[cst.CSTNode, cst.CSTNode] | None:
     formatting = formatting_types()
     parents: dict[cst.CSTNode, cst.CSTNode] = {}
     stack: list[cst.CSTNode] = [module]
-    while stack:
-        node = stack.pop()
-        for child in _children(node):
-            if type(child) in formatting:
-                continue
-            if child in parents:
-                return None
-            parents[child] = node
-            stack.append(child)
+    try:
+        while stack:
+            node = stack.pop()
+            for field, _ in field_order(type(node)):
+                value = getattr(node, field)
+                if type(value) is tuple or type(value) is list:
+                    children = value
+                elif value is None or value is MaybeSentinel.DEFAULT:
+                    continue
+                else:
+                    children = (value,)
+                for child in children:
+                    if type(child) in formatting:
+                        continue
+                    if parents.setdefault(child, node) is not node:
+                        return None
+                    stack.append(child)
+    except OrderUnknown:
+        return None
     return MappingProxyType(parents)
 
 
@@ -105,6 +114,7 @@ class LazyQualifiedNames(Mapping[cst.CSTNode, "set[QualifiedName]"]):
         self._parents = parents
         self._scopes = scopes
         self._known: dict[cst.CSTNode, set[QualifiedName]] = {}
+        self._bound: frozenset[str] | None = None
 
     def __getitem__(self, node: cst.CSTNode) -> set[QualifiedName]:
         known = self._known.get(node)
@@ -117,6 +127,34 @@ class LazyQualifiedNames(Mapping[cst.CSTNode, "set[QualifiedName]"]):
         self._known[node] = names
         return names
 
+    def imported(self, node: cst.CSTNode) -> set[str]:
+        """The node's names that come from absolute imports (all that rules ask about).
+
+        A name whose first part no import statement of the module binds has none, and
+        needs no scope look-up: every import-sourced qualified name libcst gives comes
+        from an import that binds the first part of the node's dotted name.
+        """
+        base = node
+        while type(base) is cst.Attribute:
+            base = base.value
+        if type(base) is cst.Name and base.value not in self._import_bound():
+            return set()
+        try:
+            return imported_names(self[node])
+        except KeyError:
+            return set()
+
+    def _import_bound(self) -> frozenset[str]:
+        if self._bound is None:
+            self._bound = frozenset(
+                _bound_name(alias)
+                for statement in self._parents
+                if type(statement) in (cst.Import, cst.ImportFrom)
+                and not isinstance(statement.names, cst.ImportStar)
+                for alias in statement.names
+            )
+        return self._bound
+
     def __iter__(self) -> Iterator[cst.CSTNode]:
         yield self._module
         yield from self._parents
@@ -125,16 +163,19 @@ class LazyQualifiedNames(Mapping[cst.CSTNode, "set[QualifiedName]"]):
         return 1 + len(self._parents)
 
 
-def _children(node: cst.CSTNode) -> list[cst.CSTNode]:
-    names = _CHILD_FIELDS.get(type(node))
-    if names is None:
-        names = tuple(field.name for field in dataclasses.fields(node))
-        _CHILD_FIELDS[type(node)] = names
-    children: list[cst.CSTNode] = []
-    for name in names:
-        value = getattr(node, name)
-        if isinstance(value, cst.CSTNode):
-            children.append(value)
-        elif isinstance(value, (tuple, list)):
-            children.extend(item for item in value if isinstance(item, cst.CSTNode))
-    return children
+def imported_names(names: Iterable[QualifiedName]) -> set[str]:
+    """The names that come from absolute imports.
+
+    Local names and relative imports are dropped: a project's own ``cuda_utils``
+    module or ``cuda`` variable is never a CUDA API.
+    """
+    return {
+        name.name
+        for name in names
+        if name.source is QualifiedNameSource.IMPORT and not name.name.startswith(".")
+    }
+
+
+def _bound_name(alias: cst.ImportAlias) -> str:
+    """The first part of the local name an import binds (``a`` for ``import a.b``)."""
+    return (alias.evaluated_alias or alias.evaluated_name).split(".")[0]

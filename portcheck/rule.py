@@ -19,12 +19,11 @@ import libcst as cst
 from libcst.metadata import (
     ParentNodeProvider,
     PositionProvider,
-    QualifiedName,
     QualifiedNameProvider,
-    QualifiedNameSource,
     ScopeProvider,
 )
 
+from portcheck.metadata import LazyQualifiedNames, imported_names
 from portcheck.model import Category, Finding
 from portcheck.prefilter import Needles
 from portcheck.walk import callback_names
@@ -139,12 +138,10 @@ class Rule(RuleInfo, cst.BatchableCSTVisitor):
         Local names and relative imports are dropped: a project's own ``cuda_utils``
         module or ``cuda`` variable is never a CUDA API.
         """
-        names: set[QualifiedName] = self.get_metadata(QualifiedNameProvider, node, set())
-        return {
-            name.name
-            for name in names
-            if name.source is QualifiedNameSource.IMPORT and not name.name.startswith(".")
-        }
+        provider = self.metadata.get(QualifiedNameProvider)
+        if isinstance(provider, LazyQualifiedNames):
+            return provider.imported(node)
+        return imported_names(self.get_metadata(QualifiedNameProvider, node, set()))
 
     def parent(self, node: cst.CSTNode) -> cst.CSTNode | None:
         return self.get_metadata(ParentNodeProvider, node, None)

@@ -143,6 +143,9 @@ def field_order(node_type: type[cst.CSTNode]) -> tuple[tuple[str, bool], ...]:
     where the node's code calls the helper only for a present value (``format_spec``
     of ``FormattedStringExpression``): a single call inside a conditional expression.
     """
+    known = _ORDERS.get(node_type)
+    if known is not None:
+        return known
     try:
         source = inspect.getsource(node_type._visit_and_replace_children)
         tree = ast.parse(textwrap.dedent(source))

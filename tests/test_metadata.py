@@ -15,7 +15,7 @@ from libcst.metadata import (
     QualifiedNameProvider,
 )
 
-from portcheck.metadata import LazyQualifiedNames, parent_map, seed
+from portcheck.metadata import LazyQualifiedNames, imported_names, parent_map, seed
 from portcheck.positions import LazyPositions
 from portcheck.walk import formatting_types, read_only_visits
 
@@ -53,6 +53,7 @@ def test_seeded_metadata_equals_libcsts(path: Path, read_only: bool) -> None:
             continue
         expected = value() if callable(value) else value
         assert fast_names[node] == set(expected), cst.Module([]).code_for_node(node)
+        assert fast_names.imported(node) == imported_names(expected)
     assert len(fast_names) == 1 + len(parents)
     _assert_positions_equal(seeded, libcst_own, by_statement=bool(module.body))
 
