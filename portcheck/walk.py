@@ -27,9 +27,8 @@ import ast
 import inspect
 import textwrap
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from functools import cache
 from types import MappingProxyType
 from typing import Any
@@ -99,21 +98,21 @@ def _visit(node: cst.CSTNode, visitor: cst.CSTVisitor) -> cst.CSTNode:  # type: 
     if last_visitor is not visitor:  # libcst's own visitors visit subtrees one by one
         plan = _plan(visitor)
         _LAST_PLAN[:] = [visitor, plan]
-    _walk(node, visitor, plan.announced, plan.unseen)
+    _walk(node, visitor, plan)
     return node
 
 
-def _walk(
-    node: cst.CSTNode,
-    visitor: cst.CSTVisitor,
-    announced: Mapping[str, frozenset[str]] | None,
-    unseen: frozenset[type[cst.CSTNode]],
-) -> None:
-    if visitor.on_visit(node):
-        node_type = type(node)
+def _walk(node: cst.CSTNode, visitor: cst.CSTVisitor, plan: _Plan) -> None:
+    node_type = type(node)
+    hooks = plan.hooks.get(node_type)
+    if hooks is None:
+        hooks = plan.hooks[node_type] = plan.find_hooks(node_type)
+    visit, visit_is_on_visit, leave = hooks
+    if visit is None or (bool(visit(node)) if visit_is_on_visit else visit(node) is not False):
         order = _ORDERS.get(node_type)
         if order is None:
             order = field_order(node_type)
+        announced, unseen = plan.announced, plan.unseen
         fields = None if announced is None else announced.get(node_type.__name__, _NONE)
         for field, announce_missing in order:
             value = getattr(node, field)
@@ -127,12 +126,13 @@ def _walk(
             elif type(value) is tuple or type(value) is list:
                 for child in value:
                     if type(child) not in unseen:
-                        _walk(child, visitor, announced, unseen)
+                        _walk(child, visitor, plan)
             elif type(value) not in unseen:
-                _walk(value, visitor, announced, unseen)
+                _walk(value, visitor, plan)
             if announce:
                 visitor.on_leave_attribute(node, field)
-    visitor.on_leave(node)
+    if leave is not None:
+        leave(node)
 
 
 def field_order(node_type: type[cst.CSTNode]) -> tuple[tuple[str, bool], ...]:
@@ -190,17 +190,75 @@ def _orders_readable() -> bool:
     return True
 
 
-@dataclass(frozen=True)
+NodeHook = Callable[[cst.CSTNode], Any]
+Hooks = tuple["NodeHook | None", bool, "NodeHook | None"]
+"""What to call on entering a node (and whether it is ``on_visit``, whose truth decides
+the descent, rather than a ``visit_<Type>`` method, whose False does), and on leaving."""
+
+
 class _Plan:
     """How to walk for one visitor.
 
     ``announced``: the fields, by node type name, whose attribute callbacks can do
     something (None: all of them). ``unseen``: node types the visitor cannot observe
-    and whose subtrees hold no node it can.
+    and whose subtrees hold no node it can. ``hooks``: by node type, what to call on
+    entering and leaving it: where libcst's ``on_visit``/``on_leave`` would only look
+    up ``visit_<Type>``/``leave_<Type>`` methods by name, the methods themselves (or
+    nothing), found once per type instead of once per node.
     """
 
-    announced: Mapping[str, frozenset[str]] | None
-    unseen: frozenset[type[cst.CSTNode]]
+    def __init__(
+        self,
+        visitor: cst.CSTVisitor,
+        announced: Mapping[str, frozenset[str]] | None,
+        unseen: frozenset[type[cst.CSTNode]],
+        blind: bool,
+    ) -> None:
+        self.announced = announced
+        self.unseen = unseen
+        self.hooks: dict[type[cst.CSTNode], Hooks] = {}
+        self._visitor = visitor
+        self._blind = blind
+
+    def find_hooks(self, node_type: type[cst.CSTNode]) -> Hooks:
+        visitor, name = self._visitor, node_type.__name__
+        if isinstance(visitor, _BatchedCSTVisitor):
+            if not self._blind:
+                return visitor.on_visit, True, visitor.on_leave
+            methods = visitor.visitor_methods
+            return (
+                _calling_all(methods.get(f"visit_{name}", ())),
+                False,
+                _calling_all(methods.get(f"leave_{name}", ())),
+            )
+        visitor_type = type(visitor)
+        if visitor_type.on_visit is cst.CSTVisitor.on_visit:
+            visit, visit_is_on_visit = _method(visitor, f"visit_{name}"), False
+        else:
+            visit, visit_is_on_visit = visitor.on_visit, True
+        if visitor_type.on_leave is cst.CSTVisitor.on_leave:
+            leave = _method(visitor, f"leave_{name}")
+        else:
+            leave = visitor.on_leave
+        return visit, visit_is_on_visit, leave
+
+
+def _method(visitor: cst.CSTVisitor, name: str) -> NodeHook | None:
+    """``getattr(visitor, name)`` as libcst's dispatch finds it; None for an empty stub."""
+    method = getattr(visitor, name, None)
+    return None if method is None or getattr(method, "_is_no_op", False) else method
+
+
+def _calling_all(methods: Sequence[NodeHook]) -> NodeHook | None:
+    """The batched visitor's dispatch for one type: every method, results ignored."""
+    if not methods:
+        return None
+
+    def call_all(node: cst.CSTNode) -> None:
+        for method in methods:
+            method(node)
+
+    return call_all
 
 
 def _plan(visitor: cst.CSTVisitor) -> _Plan:
@@ -230,12 +288,14 @@ def _plan(visitor: cst.CSTVisitor) -> _Plan:
     announced = None if own_attribute_hooks else _attribute_fields(callbacks)
     observed = _named_types(callbacks)
     if not blind or announced is None:
-        return _Plan(announced, frozenset())
-    if observed <= {"Module"}:
-        return _Plan(announced, _all_node_types() - {cst.Module})
-    if observed & _formatting_names():
-        return _Plan(announced, frozenset())
-    return _Plan(announced, formatting_types())
+        unseen: frozenset[type[cst.CSTNode]] = frozenset()
+    elif observed <= {"Module"}:
+        unseen = _all_node_types() - {cst.Module}
+    elif observed & _formatting_names():
+        unseen = frozenset()
+    else:
+        unseen = formatting_types()
+    return _Plan(visitor, announced, unseen, blind)
 
 
 _ATTRIBUTE_HOOKS = ("on_visit_attribute", "on_leave_attribute")
