@@ -7,6 +7,7 @@ could not read. Results come back in path order whatever the number of workers.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import re
@@ -15,6 +16,7 @@ import traceback
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import libcst as cst
@@ -43,6 +45,8 @@ IN_PROCESS_LIMIT = 64
 """Below this many files a pool's start-up costs more than it saves (pre-commit runs)."""
 POOL_MIN_FILES = 4
 """Fewer files to parse than this are parsed in-process: a pool is not worth its start-up."""
+GC_YOUNG_THRESHOLD = 10_000
+"""Allocations between young-generation collections while a file is analysed (700 by default)."""
 
 
 @dataclass
@@ -87,40 +91,41 @@ class Analyzer:
     ) -> FileResult:
         result = FileResult(source_file.display)
         result.suppressions = scan_suppressions(source.text, source_file.kind)
-        try:
-            if source_file.kind == "text":
-                result.findings = self._check_text(source_file.display, source.text)
-            elif source_file.kind == "python":
-                self._check_python(source_file.display, source, result, keep_fixes)
-            elif source_file.kind == "notebook":
-                self._check_notebook(source_file.display, source, result)
-            else:
+        with _fewer_collections():
+            try:
+                if source_file.kind == "text":
+                    result.findings = self._check_text(source_file.display, source.text)
+                elif source_file.kind == "python":
+                    self._check_python(source_file.display, source, result, keep_fixes)
+                elif source_file.kind == "notebook":
+                    self._check_notebook(source_file.display, source, result)
+                else:
+                    result.diagnostics.append(
+                        Diagnostic(
+                            source_file.display,
+                            "unsupported-file",
+                            f"{source_file.display}: {source_file.kind} files are not checked yet",
+                            severity="info",
+                        )
+                    )
+            except RecursionError:
                 result.diagnostics.append(
                     Diagnostic(
                         source_file.display,
-                        "unsupported-file",
-                        f"{source_file.display}: {source_file.kind} files are not checked yet",
-                        severity="info",
+                        "too-deeply-nested",
+                        f"{source_file.display}: expressions nested too deeply to analyse; skipped",
                     )
                 )
-        except RecursionError:
-            result.diagnostics.append(
-                Diagnostic(
-                    source_file.display,
-                    "too-deeply-nested",
-                    f"{source_file.display}: expressions nested too deeply to analyse; skipped",
+            except Exception:  # a bug in a rule must cost one file, not the run: report it
+                last = traceback.format_exc().strip().splitlines()[-1]
+                result.diagnostics.append(
+                    Diagnostic(
+                        source_file.display,
+                        "internal-error",
+                        f"{source_file.display}: portcheck failed on this file ({last}); "
+                        "please report it",
+                    )
                 )
-            )
-        except Exception:  # a bug in a rule must cost one file, not the run: report it
-            last = traceback.format_exc().strip().splitlines()[-1]
-            result.diagnostics.append(
-                Diagnostic(
-                    source_file.display,
-                    "internal-error",
-                    f"{source_file.display}: portcheck failed on this file ({last}); "
-                    "please report it",
-                )
-            )
         result.findings.sort(key=Finding.sort_key)
         return result
 
@@ -203,6 +208,24 @@ class Analyzer:
         self._check_python(display, SourceText(python, python.encode(), "utf-8"), result, False)
         result.findings = nb.locate_findings(parsed, result.findings)
         result.diagnostics = [nb.locate_diagnostic(parsed, d) for d in result.diagnostics]
+
+
+@contextmanager
+def _fewer_collections() -> Iterator[None]:
+    """Run the cyclic garbage collector less often while one file is analysed.
+
+    Parsing and resolving a file allocate hundreds of thousands of objects, and
+    Python's default (a young-generation collection every 700 allocations, each
+    tenth promoting to older ones that are traversed in full) spends about 15% of
+    the time collecting them; the tree is freed by reference counting when the file
+    is done anyway. Ten times fewer collections recover most of it.
+    """
+    thresholds = gc.get_threshold()
+    gc.set_threshold(max(thresholds[0], GC_YOUNG_THRESHOLD), *thresholds[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*thresholds)
 
 
 _PREFILTERS: dict[Analyzer, Prefilter] = {}
