@@ -14,7 +14,7 @@ import re
 import sys
 import traceback
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -251,7 +251,6 @@ class _ToParse:
 
     index: int
     source_file: SourceFile
-    size: int
     digest: str
     key: str | None
 
@@ -292,39 +291,69 @@ def _answer_here(
                 suppressions=cached.suppressions,
             )
     if analyzer.needs_parsing(source_file, source):
-        return _ToParse(index, source_file, len(source.raw), digest, key)
+        return _ToParse(index, source_file, digest, key)
     result = analyzer.analyze_text(source_file, source)
     if cache is not None and key is not None:
         cache.store(key, CachedResult.of(result))
     return result
 
 
-def _parse_all(
-    analyzer: Analyzer, work: list[_ToParse], jobs: int
-) -> Iterator[tuple[_ToParse, tuple[FileResult, str | None]]]:
-    """Parse in-process when the work is small, else in a pool, biggest files first."""
-    if jobs <= 1 or len(work) < POOL_MIN_FILES:
-        for item in work:
-            yield item, _analyze_in_worker(analyzer, item.source_file)
-        return
-    work = sorted(work, key=lambda item: -item.size)
-    finished = 0
-    try:
-        with ProcessPoolExecutor(max_workers=min(jobs, len(work)), mp_context=_fork()) as pool:
-            answers = pool.map(
-                _analyze_in_worker,
-                [analyzer] * len(work),
-                [item.source_file for item in work],
-                chunksize=max(1, min(8, len(work) // (jobs * 16))),
-            )
-            for item, answer in zip(work, answers):
-                yield item, answer
-                finished += 1
-    except BrokenProcessPool:
-        # a worker died (a crash in native parser code, the OOM killer): find the file
-        # that does it by giving each remaining file a process of its own
-        for item in work[finished:]:
-            yield item, _analyze_isolated(analyzer, item.source_file)
+class _Parsing:
+    """The files that need the parser, analysed while the parent is still reading others.
+
+    Files are kept in-process until there are ``POOL_MIN_FILES`` of them (a pre-commit
+    run never pays a pool's start-up); from then on each one goes to a worker as soon
+    as the parent finds it, so reading, cache look-ups and the prefilter's scan in the
+    parent overlap with parsing in the workers. Results are handed back in the order
+    the files were added.
+    """
+
+    def __init__(self, analyzer: Analyzer, jobs: int) -> None:
+        self._analyzer = analyzer
+        self._jobs = jobs
+        self._waiting: list[_ToParse] = []
+        self._pool: ProcessPoolExecutor | None = None
+        self._submitted: list[tuple[_ToParse, Future[tuple[FileResult, str | None]] | None]] = []
+
+    def __enter__(self) -> _Parsing:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def add(self, item: _ToParse) -> None:
+        if self._pool is None:
+            self._waiting.append(item)
+            if self._jobs > 1 and len(self._waiting) >= POOL_MIN_FILES:
+                self._pool = ProcessPoolExecutor(max_workers=self._jobs, mp_context=_fork())
+                for waiting in self._waiting:
+                    self._submit(waiting)
+                self._waiting = []
+            return
+        self._submit(item)
+
+    def results(self) -> Iterator[tuple[_ToParse, tuple[FileResult, str | None]]]:
+        for item in self._waiting:
+            yield item, _analyze_in_worker(self._analyzer, item.source_file)
+        for item, future in self._submitted:
+            try:
+                if future is None:
+                    raise BrokenProcessPool
+                answer = future.result()
+            except BrokenProcessPool:
+                # a worker died (a crash in native parser code, the OOM killer): find
+                # the file that does it by giving each unfinished file a process of its own
+                answer = _analyze_isolated(self._analyzer, item.source_file)
+            yield item, answer
+
+    def _submit(self, item: _ToParse) -> None:
+        assert self._pool is not None
+        try:
+            future = self._pool.submit(_analyze_in_worker, self._analyzer, item.source_file)
+        except BrokenProcessPool:
+            future = None
+        self._submitted.append((item, future))
 
 
 def _analyze_isolated(analyzer: Analyzer, source_file: SourceFile) -> tuple[FileResult, str | None]:
@@ -339,6 +368,19 @@ def _analyze_isolated(analyzer: Analyzer, source_file: SourceFile) -> tuple[File
                 f"{display}: the process analysing this file died; skipped (please report it)",
             )
             return FileResult(display, diagnostics=[crashed]), None
+
+
+def _biggest_first(files: Sequence[SourceFile]) -> list[tuple[int, SourceFile]]:
+    """Files with their index, the largest first: the biggest files take longest to
+    parse, and starting them last would leave one worker busy alone at the end."""
+    return sorted(enumerate(files), key=lambda pair: -_size(pair[1]))
+
+
+def _size(source_file: SourceFile) -> int:
+    try:
+        return source_file.path.stat().st_size
+    except OSError:
+        return 0
 
 
 def _fork() -> multiprocessing.context.BaseContext | None:
@@ -357,29 +399,31 @@ def analyze_files(
 
     The parent does the cheap part itself (reading, the prefilter, cache look-ups), so a
     warm run or a tree where few files mention CUDA never starts a pool; only the files
-    that must be parsed go to worker processes, and a parsed file's result is cached
-    unless the file changed while it was being analysed.
+    that must be parsed go to worker processes, biggest first, and a parsed file's
+    result is cached unless the file changed while it was being analysed.
     """
     total = len(files)
     results: list[FileResult | None] = [None] * total
-    work: list[_ToParse] = []
     done = 0
-    for index, source_file in enumerate(files):
-        answer = _answer_here(analyzer, index, source_file, cache)
-        if isinstance(answer, _ToParse):
-            work.append(answer)
-            continue
-        results[index] = answer
+
+    def finished(index: int, result: FileResult) -> None:
+        nonlocal done
+        results[index] = result
         done += 1
         if progress is not None:
             progress(done, total)
-    for item, (result, digest) in _parse_all(analyzer, work, jobs or default_jobs()):
-        if cache is not None and item.key is not None and digest == item.digest:
-            cache.store(item.key, CachedResult.of(result))
-        results[item.index] = result
-        done += 1
-        if progress is not None:
-            progress(done, total)
+
+    with _Parsing(analyzer, jobs or default_jobs()) as parsing:
+        for index, source_file in _biggest_first(files):
+            answer = _answer_here(analyzer, index, source_file, cache)
+            if isinstance(answer, _ToParse):
+                parsing.add(answer)
+            else:
+                finished(index, answer)
+        for item, (result, digest) in parsing.results():
+            if cache is not None and item.key is not None and digest == item.digest:
+                cache.store(item.key, CachedResult.of(result))
+            finished(item.index, result)
     return [result for result in results if result is not None]
 
 
