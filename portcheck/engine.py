@@ -12,6 +12,7 @@ import multiprocessing
 import os
 import re
 import sys
+import threading
 import traceback
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -218,14 +219,29 @@ def _fewer_collections() -> Iterator[None]:
     Python's default (a young-generation collection every 700 allocations, each
     tenth promoting to older ones that are traversed in full) spends about 15% of
     the time collecting them; the tree is freed by reference counting when the file
-    is done anyway. Ten times fewer collections recover most of it.
+    is done anyway. Ten times fewer collections recover most of it. Overlapping uses
+    (an editor server analysing from two threads) are counted, so the caller's
+    thresholds come back when the last one ends.
     """
-    thresholds = gc.get_threshold()
-    gc.set_threshold(max(thresholds[0], GC_YOUNG_THRESHOLD), *thresholds[1:])
+    global _RELAXED, _SAVED_THRESHOLDS
+    with _GC_LOCK:
+        if _RELAXED == 0:
+            _SAVED_THRESHOLDS = gc.get_threshold()
+            young, *older = _SAVED_THRESHOLDS
+            gc.set_threshold(max(young, GC_YOUNG_THRESHOLD), *older)
+        _RELAXED += 1
     try:
         yield
     finally:
-        gc.set_threshold(*thresholds)
+        with _GC_LOCK:
+            _RELAXED -= 1
+            if _RELAXED == 0:
+                gc.set_threshold(*_SAVED_THRESHOLDS)
+
+
+_GC_LOCK = threading.Lock()
+_RELAXED = 0
+_SAVED_THRESHOLDS: tuple[int, ...] = gc.get_threshold()
 
 
 _PREFILTERS: dict[Analyzer, Prefilter] = {}

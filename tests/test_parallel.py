@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 
 import pytest
@@ -60,3 +61,13 @@ def test_results_come_back_in_path_order(tmp_path: Path) -> None:
     results = analyze_files(analyzer, files, jobs=2)
     assert [result.path for result in results] == [file.display for file in files]
     assert all(len(result.findings) == 1 for result in results)
+
+
+def test_the_garbage_collector_settings_come_back_after_a_run(tmp_path: Path) -> None:
+    _cuda_files(tmp_path, 2)
+    files, _ = discover([tmp_path], tmp_path)
+    analyzer = Analyzer(target=default_target(), rule_ids=("PC003",))
+    before = gc.get_threshold()
+    results = analyze_files(analyzer, files, jobs=1)
+    assert sum(len(result.findings) for result in results) == 2
+    assert gc.get_threshold() == before
