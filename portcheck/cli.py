@@ -249,7 +249,7 @@ def check(
     else:
         from portcheck.progress import progress_bar
 
-        with progress_bar(click.get_text_stream("stderr")) as progress:
+        with progress_bar(sys.stderr) as progress:
             results, discovery_diagnostics = collect(
                 analyzer,
                 list(paths) or [Path(".")],
@@ -296,7 +296,7 @@ def _check_stdin(
 
     if len(paths) > 1:
         raise PortcheckError("`-` (standard input) cannot be combined with other paths")
-    raw = click.get_binary_stream("stdin").read()
+    raw = sys.stdin.buffer.read()
     source_file = stdin_source_file(stdin_filename, root)
     if fixing is None:
         return analyze_stdin(analyzer, raw, source_file), None
@@ -304,7 +304,7 @@ def _check_stdin(
     if not fixing.write:
         click.echo(file_fix.diff, nl=False)
         sys.exit(1 if file_fix.fixed else 0)
-    stdout = click.get_binary_stream("stdout")
+    stdout = sys.stdout.buffer
     stdout.write(output)
     stdout.flush()
     return file_fix.result, file_fix.fixed
