@@ -246,7 +246,12 @@ class _Plan:
 def _method(visitor: cst.CSTVisitor, name: str) -> NodeHook | None:
     """``getattr(visitor, name)`` as libcst's dispatch finds it; None for an empty stub."""
     method = getattr(visitor, name, None)
-    return None if method is None or getattr(method, "_is_no_op", False) else method
+    return None if method is None or _is_empty_stub(method) else method
+
+
+def _is_empty_stub(method: object) -> bool:
+    """libcst's typed visitor classes define every ``visit_*``/``leave_*`` as a no-op."""
+    return bool(getattr(method, "_is_no_op", False))
 
 
 def _calling_all(methods: Sequence[NodeHook]) -> NodeHook | None:
@@ -315,7 +320,7 @@ def callback_names(visitor_type: type) -> tuple[str, ...]:
         for name in dir(visitor_type)
         if name.startswith(("visit_", "leave_"))
         and callable(getattr(visitor_type, name))
-        and not getattr(getattr(visitor_type, name), "_is_no_op", False)
+        and not _is_empty_stub(getattr(visitor_type, name))
     )
 
 

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import libcst as cst
 import pytest
 from click.testing import CliRunner, Result
 
@@ -45,3 +46,11 @@ def write(root: Path, relative: str, content: str | bytes) -> Path:
     else:
         path.write_text(content, encoding="utf-8")
     return path
+
+
+def parsed_or_skip(source: str | bytes) -> cst.Module:
+    """libcst's module for a fixture; fixtures that are not Python 3 skip the test."""
+    try:
+        return cst.parse_module(source)
+    except cst.ParserSyntaxError:
+        pytest.skip("not Python 3")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import libcst as cst
 import pytest
-from conftest import FIXTURES
+from conftest import FIXTURES, parsed_or_skip
 from libcst.metadata import (
     MetadataWrapper,
     ParentNodeProvider,
@@ -22,17 +22,10 @@ from portcheck.walk import formatting_types, read_only_visits
 SOURCES = sorted(FIXTURES.rglob("*.py"))
 
 
-def _module(path: Path) -> cst.Module:
-    try:
-        return cst.parse_module(path.read_bytes())
-    except cst.ParserSyntaxError:
-        pytest.skip("not Python 3")
-
-
 @pytest.mark.parametrize("read_only", [False, True], ids=["libcst walk", "read-only walk"])
 @pytest.mark.parametrize("path", SOURCES, ids=lambda path: path.relative_to(FIXTURES).as_posix())
 def test_seeded_metadata_equals_libcsts(path: Path, read_only: bool) -> None:
-    module = _module(path)
+    module = parsed_or_skip(path.read_bytes())
     libcst_own = MetadataWrapper(module, unsafe_skip_copy=True)
     parents = libcst_own.resolve(ParentNodeProvider)
     names = libcst_own.resolve(QualifiedNameProvider)

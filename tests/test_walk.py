@@ -6,7 +6,7 @@ import contextlib
 
 import libcst as cst
 import pytest
-from conftest import FIXTURES
+from conftest import FIXTURES, parsed_or_skip
 from libcst.metadata import MetadataWrapper, ScopeProvider
 
 from portcheck import engine
@@ -119,19 +119,12 @@ def _sources() -> list[tuple[str, str]]:
 SOURCES = _sources()
 
 
-def _parsed(code: str) -> cst.Module:
-    try:
-        return cst.parse_module(code)
-    except cst.ParserSyntaxError:
-        pytest.skip("not Python 3")
-
-
 @pytest.mark.parametrize("visitor_type", [CallbackLog, NamesAndBases])
 @pytest.mark.parametrize("code", [code for _, code in SOURCES], ids=[name for name, _ in SOURCES])
 def test_visitors_get_the_same_callbacks_in_the_same_order(
     code: str, visitor_type: type[CallbackLog | NamesAndBases]
 ) -> None:
-    module = _parsed(code)
+    module = parsed_or_skip(code)
     by_libcst = visitor_type()
     assert module.visit(by_libcst) is module
     read_only = visitor_type()
@@ -143,7 +136,7 @@ def test_visitors_get_the_same_callbacks_in_the_same_order(
 
 @pytest.mark.parametrize("code", [code for _, code in SOURCES], ids=[name for name, _ in SOURCES])
 def test_scopes_assignments_and_accesses_are_libcsts(code: str) -> None:
-    module = _parsed(code)
+    module = parsed_or_skip(code)
     by_libcst = MetadataWrapper(module, unsafe_skip_copy=True).resolve(ScopeProvider)
     with read_only_visits():
         read_only = MetadataWrapper(module, unsafe_skip_copy=True).resolve(ScopeProvider)
