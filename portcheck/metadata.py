@@ -1,6 +1,6 @@
-"""Three libcst metadata providers, computed the cheap way; the rules see no difference.
+"""Four libcst metadata providers, computed the cheap way; the rules see no difference.
 
-Resolving metadata is most of the cost of analysing a file, and three of libcst's
+Resolving metadata is most of the cost of analysing a file, and four of libcst's
 providers spend it on work a rule rarely needs:
 
 - ``ParentNodeProvider`` walks the tree with libcst's visitor machinery, which
@@ -10,14 +10,19 @@ providers spend it on work a rule rarely needs:
   every node, when rules ask for the names of a few; a mapping that computes them on
   first access from the node's scope (exactly as the provider's lazy values do) skips
   the walk;
+- ``ScopeProvider`` analyses every scope of the module (as costly as parsing it), when
+  the names rules ask about mostly come from module-level imports that nothing else
+  binds; :class:`~portcheck.module_imports.ModuleImports` answers those from Python's
+  symbol table, and the scope analysis runs only on a file where a question needs it;
 - ``PositionProvider`` computes a ``CodeRange`` for every node of the module, when
   only reported nodes need one; :class:`~portcheck.positions.LazyPositions` computes
   those, generating the code of only the statements that hold them.
 
-:func:`seed` puts all three into a ``MetadataWrapper`` before the rules run, so rules
-keep asking for ``ParentNodeProvider``, ``QualifiedNameProvider`` and
-``PositionProvider`` as before. The tests compare them, node for node, with libcst's
-own providers; only whitespace and punctuation nodes have no parent or names here.
+:func:`seed` puts all four into a ``MetadataWrapper`` before the rules run, so rules
+keep asking for ``ParentNodeProvider``, ``QualifiedNameProvider``, ``ScopeProvider``
+and ``PositionProvider`` as before. The tests compare them, node for node, with
+libcst's own providers; only whitespace and punctuation nodes have no parent or
+names here.
 """
 
 from __future__ import annotations
@@ -38,6 +43,7 @@ from libcst.metadata import (
     ScopeProvider,
 )
 
+from portcheck.module_imports import ModuleImports, dotted_head
 from portcheck.positions import LazyPositions
 from portcheck.walk import OrderUnknown, field_order, formatting_types
 
@@ -55,9 +61,9 @@ def seed(wrapper: MetadataWrapper, text: str | None = None) -> None:
     if parents is None:
         return
     computed.setdefault(ParentNodeProvider, parents)
+    scopes = computed.setdefault(ScopeProvider, LazyScopes(wrapper.module))
     if QualifiedNameProvider not in computed:
-        scopes = wrapper.resolve(ScopeProvider)
-        computed[QualifiedNameProvider] = LazyQualifiedNames(wrapper.module, parents, scopes)
+        computed[QualifiedNameProvider] = LazyQualifiedNames(wrapper.module, parents, scopes, text)
     computed.setdefault(PositionProvider, LazyPositions(wrapper.module, parents, text))
 
 
@@ -96,12 +102,40 @@ def parent_map(module: cst.Module) -> Mapping[cst.CSTNode, cst.CSTNode] | None:
     return MappingProxyType(parents)
 
 
+class LazyScopes(Mapping[cst.CSTNode, "Scope | None"]):
+    """``ScopeProvider``'s answers, computed by libcst on the first question."""
+
+    def __init__(self, module: cst.Module) -> None:
+        self._module = module
+        self._scopes: Mapping[cst.CSTNode, Scope | None] | None = None
+
+    @property
+    def resolved(self) -> bool:
+        return self._scopes is not None
+
+    def _resolve(self) -> Mapping[cst.CSTNode, Scope | None]:
+        if self._scopes is None:
+            wrapper = MetadataWrapper(self._module, unsafe_skip_copy=True)
+            self._scopes = wrapper.resolve(ScopeProvider)
+        return self._scopes
+
+    def __getitem__(self, node: cst.CSTNode) -> Scope | None:
+        return self._resolve()[node]
+
+    def __iter__(self) -> Iterator[cst.CSTNode]:
+        return iter(self._resolve())
+
+    def __len__(self) -> int:
+        return len(self._resolve())
+
+
 class LazyQualifiedNames(Mapping[cst.CSTNode, "set[QualifiedName]"]):
     """``QualifiedNameProvider``'s answers, each computed on first access.
 
     Like the provider: a node with a scope gets ``scope.get_qualified_names_for(node)``,
     any other node of the parent map an empty set, and a node outside it (whitespace
-    and punctuation included, which have no names) no entry.
+    and punctuation included, which have no names) no entry. ``text``, the source the
+    module was parsed from, lets :meth:`imported` answer most nodes without scopes.
     """
 
     def __init__(
@@ -109,11 +143,13 @@ class LazyQualifiedNames(Mapping[cst.CSTNode, "set[QualifiedName]"]):
         module: cst.Module,
         parents: Mapping[cst.CSTNode, cst.CSTNode],
         scopes: Mapping[cst.CSTNode, Scope | None],
+        text: str | None = None,
     ) -> None:
         self._module = module
         self._parents = parents
         self._scopes = scopes
         self._known: dict[cst.CSTNode, set[QualifiedName]] = {}
+        self._imports = None if text is None else ModuleImports(module, parents, text)
         self._bound: frozenset[str] | None = None
 
     def __getitem__(self, node: cst.CSTNode) -> set[QualifiedName]:
@@ -132,13 +168,20 @@ class LazyQualifiedNames(Mapping[cst.CSTNode, "set[QualifiedName]"]):
 
         A name whose first part no import statement of the module binds has none, and
         needs no scope look-up: every import-sourced qualified name libcst gives comes
-        from an import that binds the first part of the node's dotted name.
+        from an import that binds the first part of the node's dotted name (libcst's
+        ``get_full_name_for_node``). The others are answered by
+        :class:`~portcheck.module_imports.ModuleImports` where it can.
         """
-        base = node
-        while type(base) is cst.Attribute:
-            base = base.value
-        if type(base) is cst.Name and base.value not in self._import_bound():
-            return set()
+        head = dotted_head(node)
+        if head is not None:
+            if head not in self._import_bound():
+                return set()
+            if self._imports is not None:
+                answer = self._imports.imported(node, head)
+                if answer is not None:
+                    return answer
+        elif type(node) is not cst.SimpleString and type(node) is not cst.ConcatenatedString:
+            return set()  # no dotted name, and not a string annotation libcst resolves
         try:
             return imported_names(self[node])
         except KeyError:

@@ -1,0 +1,514 @@
+"""Which import a name comes from, without libcst's scope analysis where scopes cannot matter.
+
+Rules ask one question of a name: which absolute import does it come from
+(``c.synchronize`` after ``from torch import cuda as c`` is ``torch.cuda.synchronize``).
+libcst answers it from ``ScopeProvider``, a scope analysis of the whole module that
+costs about as much as parsing it. For most names no scope can change the answer:
+the first part of the dotted name (``torch``) is bound at module level by import
+statements only, and no scope the node is in binds it, so every use resolves to those
+imports. Python's own symbol table (:mod:`symtable`, built at C speed) says which
+scopes bind the name.
+
+The answer is then libcst's own arithmetic on those imports: the longest prefix of the
+dotted name an import binds (``torch.cuda`` for ``import torch.cuda``), and
+``ImportAssignment.get_qualified_names_for`` of each import statement that binds it.
+:meth:`ModuleImports.imported` returns None, leaving the question to libcst, wherever
+libcst's answer could differ:
+
+- the module binds the name other than by import (assignment, def, ``for`` target...),
+  some scope declares it ``global`` or ``nonlocal``, a scope the symbol table cannot
+  place binds it, or the symbol table cannot be built;
+- the node is inside a function or class with the name of one whose scope binds it
+  (by parameter, assignment, local import...), or inside a lambda or comprehension
+  when one of those binds it;
+- the node is at module level and an import binding the name is not in an earlier
+  top-level statement: libcst lets a module-level use see only the imports before it;
+- the node may not be visited by libcst's scope analysis (a type parameter
+  declaration, the first argument of what may be ``typing.NewType``/``TypeVar``);
+- a string libcst may parse as an annotation holds a statement that can bind a name
+  (``x: "import torch_npu as torch"``).
+
+A node libcst's scope analysis never visits (inside an import, ``global`` or
+``nonlocal`` statement, the ``attr`` of an attribute, a keyword argument's name) has
+no scope there and so no names; it gets none here either.
+
+The tests compare every answer with libcst's provider, name for name, on the fixtures
+and on snippets written to hit each case above; ``benchmarks/compare_names.py`` does it
+on the benchmark corpus.
+"""
+
+from __future__ import annotations
+
+import re
+import symtable
+import warnings
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import libcst as cst
+from libcst.metadata import GlobalScope, ImportAssignment, QualifiedNameSource
+
+_NEVER_VISITED_INSIDE = frozenset({cst.Import, cst.ImportFrom, cst.Global, cst.Nonlocal})
+"""Statements whose names libcst's scope analysis never visits (every version since 1.0)."""
+_TYPE_PARAMETER_DECLARATIONS = frozenset(
+    getattr(cst, name)
+    for name in ("TypeAlias", "TypeVar", "TypeVarTuple", "ParamSpec")
+    if hasattr(cst, name)
+)
+"""Declarations whose names libcst visits or not depending on its version."""
+_COMPREHENSIONS = frozenset({cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp})
+_ANONYMOUS_SCOPES = frozenset({"lambda", "listcomp", "setcomp", "dictcomp", "genexpr"})
+"""Symbol-table names of scopes that have no name in the source."""
+_TYPING_CALLS = frozenset({"NewType", "TypeVar", "cast"})
+"""``typing`` functions whose arguments libcst treats specially (skipped or parsed)."""
+_TYPING_CALL_WORD = re.compile(r"\b(?:NewType|TypeVar)\b")
+_BINDING_WORD = re.compile(r"\b(?:import|def|class|global|nonlocal)\b|\btype(?:\s|\\)+\w")
+"""What a statement parsed from an annotation string needs to bind a name in the
+current scope; an assignment there does not (libcst gives its targets no context)."""
+_ANY_SCOPE = GlobalScope()
+"""``ImportAssignment`` wants a scope; the names it gives for an import never use it."""
+
+UNVISITED = -1
+"""The place of a node libcst's scope analysis never visits."""
+
+
+@dataclass(frozen=True)
+class _Enclosing:
+    """A function or class a node is inside."""
+
+    node: cst.FunctionDef | cst.ClassDef
+    in_body: bool
+    """The node is in its body (its scope), not in a decorator, default or base."""
+    statement: cst.CSTNode | None
+    """The statement of its body that holds the node."""
+
+
+@dataclass(frozen=True)
+class _Place:
+    """Where a node is: its top-level statement and the scopes around it."""
+
+    top: int
+    enclosing: tuple[_Enclosing, ...]
+    """Innermost first."""
+    nested: bool
+    """Inside a lambda or comprehension."""
+    first_scope: cst.CSTNode
+    """The innermost function, lambda or class whose body holds the node, else the module."""
+
+
+_IMPORT = "import"
+_OTHER = "other"
+
+
+@dataclass(frozen=True)
+class _Binders:
+    """How each scope binds a name: ``_IMPORT`` (import statements only) or ``_OTHER``."""
+
+    module: str | None
+    by_path: Mapping[tuple[str, ...], str]
+    """Functions and classes by the names leading to them (``("C", "forward")``)."""
+    anonymous: bool
+    """A lambda or comprehension binds it."""
+
+
+class ModuleImports:
+    """One module's import-bound names, answered without a scope analysis where possible."""
+
+    def __init__(
+        self, module: cst.Module, parents: Mapping[cst.CSTNode, cst.CSTNode], text: str
+    ) -> None:
+        self._module = module
+        self._parents = parents
+        self._text = text
+        self._scanned = False
+        self._top_index = {statement: index for index, statement in enumerate(module.body)}
+        self._imports: dict[cst.CSTNode, dict[str, list[cst.Import | cst.ImportFrom]]] = {}
+        """Per scope (the module, a function or class): the names its imports bind."""
+        self._last_import: dict[tuple[cst.CSTNode, str], int] = {}
+        """Per scope and first name part: the body statement index of its last import."""
+        self._comprehension_bound: set[str] = set()
+        self._strings: list[cst.SimpleString | cst.ConcatenatedString] = []
+        self._typing_call_renamed = False
+        self._typing_calls = _TYPING_CALL_WORD.search(text) is not None
+        self._tables: dict[tuple[str, ...], list[symtable.SymbolTable]] | None = None
+        self._binders: dict[str, _Binders | None] = {}
+        self._strings_may_bind: bool | None = None
+
+    def imported(self, node: cst.CSTNode, head: str) -> set[str] | None:
+        """The node's names from absolute imports, or None when libcst must be asked.
+
+        ``head`` is the first part of the node's dotted name, which an import binds.
+        """
+        place = self._place(node)
+        if place == UNVISITED:
+            return set()
+        full_name = _full_name(node)
+        if full_name is None or not isinstance(place, _Place):
+            return None
+        self._scan()
+        binders = self._binders_of(head)
+        if binders is None or (binders.anonymous and place.nested) or self._may_bind_in_strings():
+            return None
+        chain = self._lookup_chain(place, head, binders)
+        if chain is None or not self._imported_before(place, head, chain):
+            return None
+        names = set()
+        statements = _first_binding(chain, full_name, self._imports)
+        if statements is not None:
+            prefix, found = statements
+            for statement in dict.fromkeys(found):
+                assignment = ImportAssignment(prefix, _ANY_SCOPE, statement, 0, statement)
+                names |= assignment.get_qualified_names_for(full_name)
+        return {
+            name.name
+            for name in names
+            if name.source is QualifiedNameSource.IMPORT and not name.name.startswith(".")
+        }
+
+    def _lookup_chain(
+        self, place: _Place, head: str, binders: _Binders
+    ) -> list[cst.CSTNode] | None:
+        """The scopes whose imports of ``head`` the node sees, innermost first; None if a
+        scope around it binds ``head`` some other way."""
+        chain: list[cst.CSTNode] = []
+        names = [enclosing.node.name.value for enclosing in place.enclosing]
+        for depth, enclosing in enumerate(place.enclosing):
+            path = tuple(reversed(names[depth:]))
+            if path not in self._symbol_tables():
+                return None
+            how = binders.by_path.get(path)
+            if how is None:
+                continue
+            if how != _IMPORT or not enclosing.in_body or type(enclosing.node) is cst.ClassDef:
+                return None
+            chain.append(enclosing.node)
+        if binders.module == _OTHER:
+            return None
+        if binders.module == _IMPORT:
+            chain.append(self._module)
+        return chain
+
+    def _imported_before(self, place: _Place, head: str, chain: list[cst.CSTNode]) -> bool:
+        """libcst lets a use see only the imports before it in its own scope (a nested
+        scope sees them all): every import of ``head`` in the node's scope must be in an
+        earlier statement of that scope's body."""
+        scope = place.first_scope
+        if scope not in chain:
+            return True
+        last = self._last_import.get((scope, head))
+        if last is None:
+            return True
+        if scope is self._module:
+            return place.top > last
+        statement = next(
+            (enclosing.statement for enclosing in place.enclosing if enclosing.node is scope),
+            None,
+        )
+        index = _index_in_body(scope, statement)
+        return index is not None and index > last
+
+    def _place(self, node: cst.CSTNode) -> _Place | int | None:
+        """Where ``node`` is; ``UNVISITED`` if libcst's scope analysis never visits it,
+        None if it may not."""
+        enclosing: list[_Enclosing] = []
+        nested = False
+        first_scope: cst.CSTNode | None = None
+        statement: cst.CSTNode | None = None
+        child, parent = node, self._parents.get(node)
+        while parent is not self._module:
+            if parent is None:
+                return None
+            kind = type(parent)
+            if kind in _NEVER_VISITED_INSIDE:
+                return UNVISITED
+            if kind is cst.Attribute:
+                if parent.attr is child:
+                    return UNVISITED
+            elif kind is cst.Arg:
+                if parent.keyword is child:
+                    return UNVISITED
+            elif kind is cst.FunctionDef or kind is cst.ClassDef:
+                in_body = parent.body is child
+                enclosing.append(_Enclosing(parent, in_body, statement if in_body else None))
+                if in_body and first_scope is None:
+                    first_scope = parent
+            elif kind is cst.Lambda:
+                nested = True
+                if parent.body is child and first_scope is None:
+                    first_scope = parent
+            elif kind in _COMPREHENSIONS:
+                nested = True
+            elif kind in _TYPE_PARAMETER_DECLARATIONS or (
+                kind is cst.Call and self._typing_calls and _is_first_argument(child, parent)
+            ):
+                return None
+            statement, child, parent = child, parent, self._parents.get(parent)
+        top = self._top_index.get(child)
+        if top is None:
+            return None
+        return _Place(top, tuple(enclosing), nested, first_scope or self._module)
+
+    def _scan(self) -> None:
+        """One pass over the tree for what the answers need: every scope's imports,
+        the names comprehensions bind, and the strings that may be annotations."""
+        if self._scanned:
+            return
+        self._scanned = True
+        for node in self._parents:
+            kind = type(node)
+            if kind is cst.Import or kind is cst.ImportFrom:
+                self._record_import(node)
+            elif kind is cst.SimpleString or kind is cst.ConcatenatedString:
+                self._strings.append(node)
+            elif kind is cst.CompFor or kind is cst.NamedExpr:
+                self._comprehension_bound.update(_target_names(node.target))
+
+    def _record_import(self, statement: cst.Import | cst.ImportFrom) -> None:
+        if isinstance(statement.names, cst.ImportStar):
+            return
+        for alias in statement.names:
+            if alias.asname is not None and _last_part(alias.name) in _TYPING_CALLS:
+                self._typing_call_renamed = True
+        scope, index = self._scope_of_statement(statement)
+        if index is None:
+            return
+        imports = self._imports.setdefault(scope, {})
+        for alias in statement.names:
+            for name in _recorded_names(alias):
+                imports.setdefault(name, []).append(statement)
+                key = (scope, name.split(".")[0])
+                self._last_import[key] = max(self._last_import.get(key, -1), index)
+
+    def _scope_of_statement(self, node: cst.CSTNode) -> tuple[cst.CSTNode, int | None]:
+        """The function, class or module whose scope a statement is in, and the index of
+        the statement of its body that holds it."""
+        child, parent = node, self._parents.get(node)
+        statement = node
+        while parent is not None and parent is not self._module:
+            is_scope = type(parent) is cst.FunctionDef or type(parent) is cst.ClassDef
+            if is_scope and parent.body is child:
+                return parent, _index_in_body(parent, statement)
+            statement, child, parent = child, parent, self._parents.get(parent)
+        return self._module, self._top_index.get(child) if parent is not None else None
+
+    def _binders_of(self, name: str) -> _Binders | None:
+        if name not in self._binders:
+            self._binders[name] = self._read_binders(name)
+        return self._binders[name]
+
+    def _read_binders(self, name: str) -> _Binders | None:
+        """How each scope binds ``name``; None if a scope declares it global or
+        nonlocal, or the symbol table cannot be built or matched to the source."""
+        tables = self._symbol_tables()
+        if not tables:
+            return None
+        module_how: str | None = None
+        by_path: dict[tuple[str, ...], str] = {}
+        anonymous = name in self._comprehension_bound
+        for path, same_path in tables.items():
+            hows = set()
+            for table in same_path:
+                try:
+                    symbol = table.lookup(name)
+                except KeyError:
+                    hows.add(None)
+                    continue
+                if path and (symbol.is_declared_global() or symbol.is_nonlocal()):
+                    return None
+                hows.add(_how_bound(symbol))
+            if not path:
+                module_how = hows.pop()
+            elif path[-1] in _ANONYMOUS_SCOPES:
+                anonymous = anonymous or hows != {None}
+                by_path[path] = _OTHER  # a def of that name is taken for one
+            elif len(hows) > 1:
+                by_path[path] = _OTHER  # two scopes of one name: which one is which is unknown
+            elif hows != {None}:
+                by_path[path] = hows.pop() or _OTHER
+        return _Binders(module_how, by_path, anonymous)
+
+    def _symbol_tables(self) -> dict[tuple[str, ...], list[symtable.SymbolTable]]:
+        """The module's symbol tables by the names leading to them; empty if Python
+        rejects the source or has a kind of scope libcst's nesting may not match."""
+        if self._tables is None:
+            self._tables = {}
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    top = symtable.symtable(self._text, "<module>", "exec")
+            except Exception:  # whatever Python rejects gets libcst's own analysis
+                return self._tables
+            found: dict[tuple[str, ...], list[symtable.SymbolTable]] = {(): [top]}
+            pending = [((), top)]
+            while pending:
+                path, table = pending.pop()
+                for child in table.get_children():
+                    kind = getattr(child.get_type(), "value", child.get_type())
+                    if kind not in ("function", "class"):
+                        return self._tables
+                    child_path = (*path, child.get_name())
+                    found.setdefault(child_path, []).append(child)
+                    pending.append((child_path, child))
+            self._tables = found
+        return self._tables
+
+    def _may_bind_in_strings(self) -> bool:
+        """Whether a string libcst may parse as annotation code holds a statement that
+        could bind a name (libcst visits it as if it were written in place)."""
+        if self._strings_may_bind is None:
+            self._strings_may_bind = any(
+                _may_hold_binding_statement(string) and self._may_be_annotation(string)
+                for string in self._strings
+            )
+        return self._strings_may_bind
+
+    def _may_be_annotation(self, node: cst.CSTNode) -> bool:
+        """Whether libcst's scope analysis may parse this string as annotation code:
+        inside an annotation, a subscript of a plain name (``List["..."]``), or a call
+        of a function named like ``typing.cast``/``NewType``/``TypeVar`` (or renamed)."""
+        innermost_seen = False
+        parent = self._parents.get(node)
+        while parent is not None and parent is not self._module:
+            kind = type(parent)
+            if kind is cst.Annotation:
+                return True
+            if not innermost_seen and kind is cst.Subscript:
+                innermost_seen = True
+                if type(parent.value) is cst.Name:
+                    return True
+            elif not innermost_seen and kind is cst.Call:
+                innermost_seen = True
+                if self._typing_call_renamed or _last_part(parent.func) in _TYPING_CALLS:
+                    return True
+            parent = self._parents.get(parent)
+        return False
+
+
+def _first_binding(
+    chain: list[cst.CSTNode],
+    full_name: str,
+    imports: Mapping[cst.CSTNode, Mapping[str, list[cst.Import | cst.ImportFrom]]],
+) -> tuple[str, list[cst.Import | cst.ImportFrom]] | None:
+    """libcst's look-up: the longest prefix of ``full_name`` some scope of the chain
+    binds, and the imports of the innermost scope binding it."""
+    prefix = full_name
+    while True:
+        for scope in chain:
+            found = imports.get(scope, {}).get(prefix)
+            if found:
+                return prefix, found
+        cut = prefix.rfind(".")
+        if cut < 0:
+            return None
+        prefix = prefix[:cut]
+
+
+def _how_bound(symbol: symtable.Symbol) -> str | None:
+    if (
+        symbol.is_assigned()
+        or symbol.is_parameter()
+        or symbol.is_declared_global()
+        or symbol.is_nonlocal()
+        or symbol.is_annotated()
+    ):
+        return _OTHER
+    return _IMPORT if symbol.is_imported() else None
+
+
+def _is_first_argument(node: cst.CSTNode, call: cst.Call) -> bool:
+    return bool(call.args) and call.args[0] is node
+
+
+def _index_in_body(scope: cst.CSTNode, statement: cst.CSTNode | None) -> int | None:
+    body = getattr(scope, "body", None)
+    for index, candidate in enumerate(getattr(body, "body", ())):
+        if candidate is statement:
+            return index
+    return None
+
+
+def _may_hold_binding_statement(node: cst.SimpleString | cst.ConcatenatedString) -> bool:
+    value: str | bytes | None
+    if type(node) is cst.SimpleString and "\\" not in node.value:
+        value = node.value
+    else:
+        try:
+            value = node.evaluated_value
+        except Exception:  # libcst could not evaluate it either, so does not parse it
+            return False
+    if isinstance(value, bytes):
+        value = value.decode("utf-8", "replace")
+    return bool(value) and _BINDING_WORD.search(value) is not None
+
+
+def _recorded_names(alias: cst.ImportAlias) -> list[str]:
+    """The names libcst records for one alias: ``c`` for ``import a.b as c``, else the
+    dotted name and each of its prefixes."""
+    if alias.asname is not None:
+        name = alias.asname.name
+        return [name.value] if type(name) is cst.Name else []
+    full = _full_name(alias.name)
+    if full is None:
+        return []
+    parts = full.split(".")
+    return [".".join(parts[:end]) for end in range(len(parts), 0, -1)]
+
+
+def _target_names(target: cst.CSTNode) -> list[str]:
+    """The names an assignment target binds (not attributes or subscripts)."""
+    kind = type(target)
+    if kind is cst.Name:
+        return [target.value]
+    if kind is cst.Tuple or kind is cst.List:
+        return [name for element in target.elements for name in _target_names(element.value)]
+    if kind is cst.StarredElement:
+        return _target_names(target.value)
+    return []
+
+
+def _last_part(node: cst.CSTNode) -> str:
+    name = _full_name(node)
+    return "" if name is None else name.rsplit(".", 1)[-1]
+
+
+def dotted_head(node: cst.CSTNode) -> str | None:
+    """The first part of libcst's ``get_full_name_for_node(node)``: the name at the root
+    of a chain of attributes, calls and subscripts; ``"None"`` when an attribute's chain
+    ends in something else (libcst formats the missing part as ``None``); None when
+    libcst gives the node no full name."""
+    root, through_attribute = _chain_root(node, None)
+    if type(root) is cst.Name:
+        return root.value
+    return "None" if through_attribute else None
+
+
+def _full_name(node: cst.CSTNode) -> str | None:
+    """libcst's ``get_full_name_for_node`` for chains that end in a name; None otherwise."""
+    attributes: list[str] = []
+    root, _ = _chain_root(node, attributes)
+    if type(root) is not cst.Name:
+        return None
+    return ".".join((root.value, *reversed(attributes)))
+
+
+def _chain_root(node: cst.CSTNode, attributes: list[str] | None) -> tuple[cst.CSTNode, bool]:
+    """Where ``get_full_name_for_node`` stops going down a chain, and whether it went
+    through an attribute; the attribute names on the way go to ``attributes``."""
+    through_attribute = False
+    while True:
+        kind = type(node)
+        if kind is cst.Attribute:
+            through_attribute = True
+            if attributes is not None:
+                attributes.append(node.attr.value)
+            node = node.value
+        elif kind is cst.Call:
+            node = node.func
+        elif kind is cst.Subscript:
+            node = node.value
+        elif kind is cst.FunctionDef or kind is cst.ClassDef:
+            node = node.name
+        elif kind is cst.Decorator:
+            node = node.decorator
+        else:
+            return node, through_attribute

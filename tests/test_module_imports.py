@@ -1,0 +1,157 @@
+"""Import names without libcst's scope analysis equal libcst's, including where scopes matter.
+
+Each snippet hits one of the rules of ``portcheck/module_imports.py``: the answers for
+every node must be libcst's, and the scope analysis must run exactly where the
+snippet says it has to (``True``) or not at all (``False``).
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+import pytest
+from libcst.metadata import MetadataWrapper, QualifiedNameProvider, ScopeProvider
+
+from portcheck.metadata import LazyQualifiedNames, LazyScopes, imported_names, seed
+from portcheck.walk import formatting_types
+
+SNIPPETS: dict[str, tuple[str, bool]] = {
+    "module imports, used in functions and classes": (
+        "import torch\nimport torch.cuda as tc\nfrom torch import cuda as c\n"
+        "def f():\n    torch.cuda.synchronize(); c.synchronize(); tc.x()\n"
+        "class A:\n    def m(self):\n        return torch.device('cuda')\n",
+        False,
+    ),
+    "a dotted import beside a plain one, through calls and subscripts": (
+        "import torch\nimport torch.cuda\nx = torch.cuda.Stream().query\n"
+        "y = torch.nn.Linear\nz = torch.cuda.streams[0].wait().x\n",
+        False,
+    ),
+    "names of keywords, attributes and imports have none": (
+        "import cuda\nimport torch.cuda as tc\nf(cuda=1)\nx.cuda\nfrom cuda import y\n",
+        False,
+    ),
+    "imports inside functions only": (
+        "def f():\n    import torch\n    return torch.cuda.is_available()\n"
+        "def g():\n    return torch.cuda.is_available()\ntorch.cuda.x()\n",
+        False,
+    ),
+    "a local import, a dotted module import and a nested function": (
+        "import torch.cuda\ndef outer():\n    import torch\n"
+        "    def inner():\n        return torch.cuda.x()\n    return torch.nn\n",
+        False,
+    ),
+    "a star import and a relative import bind nothing absolute": (
+        "from torch import *\nfrom . import torch\ncuda.x()\ntorch.cuda.y()\n",
+        False,
+    ),
+    "a module-level use before the import": ("torch.cuda.x()\nimport torch\n", True),
+    "a use before a local import that shadows the module's": (
+        "import torch\ndef f():\n    torch.cuda.x()\n    import torch\n",
+        True,
+    ),
+    "an import and a use in one top-level statement": (
+        "if x:\n    import torch\n    torch.cuda.x()\n",
+        True,
+    ),
+    "a parameter shadows the import": (
+        "import torch\ndef f(torch):\n    return torch.cuda.x()\n"
+        "def g():\n    return torch.cuda.x()\n",
+        True,
+    ),
+    "a class attribute shadows the import": (
+        "import torch\nclass A:\n    torch = None\n    x = torch.cuda\n"
+        "    def m(self):\n        return torch.cuda.x()\n",
+        True,
+    ),
+    "two methods of one name, one shadowing": (
+        "import torch\nclass A:\n    def forward(self, torch):\n        return torch.cuda.x()\n"
+        "class B:\n    def forward(self):\n        return torch.cuda.y()\n",
+        True,
+    ),
+    "a def named like a comprehension scope": (
+        "import torch\ndef listcomp(torch):\n    return torch.cuda.x()\n",
+        True,
+    ),
+    "a global declaration": (
+        "import torch\ndef f():\n    global torch\n    torch = None\ntorch.cuda.x()\n",
+        True,
+    ),
+    "a comprehension target": (
+        "import torch\nxs = [torch.cuda for torch in ys]\nz = torch.cuda.x\n",
+        True,
+    ),
+    "an assignment expression in a comprehension": (
+        "import torch\nxs = [(torch := y) for y in ys]\nz = torch.cuda\n",
+        True,
+    ),
+    "a lambda parameter": (
+        "import torch\nf = lambda torch: torch.cuda.x()\ng = torch.cuda.y\n",
+        True,
+    ),
+    "a fallback assignment after a failed import": (
+        "try:\n    import torch_npu\nexcept ImportError:\n    torch_npu = None\n"
+        "torch_npu.npu.x()\n",
+        True,
+    ),
+    "del": ("import torch\ntorch.cuda.x()\ndel torch\n", True),
+    "an exception bound to the name": (
+        "import torch\ntry:\n    pass\nexcept E as torch:\n    pass\ntorch.cuda.x()\n",
+        True,
+    ),
+    "a string annotation holding an import": (
+        "import numpy as torch\ndef f(x: 'import torch'):\n    pass\ny = torch.cuda.x\n",
+        True,
+    ),
+    "a renamed typing.cast parsing its string": (
+        "from typing import cast as c\nimport torch\nx = c('import numpy as torch', y)\n"
+        "z = torch.cuda.q\n",
+        True,
+    ),
+    "the first argument of NewType, which libcst skips": (
+        "from typing import NewType\nimport torch\nT = NewType(torch.cuda.x, int)\n",
+        True,
+    ),
+}
+
+
+@pytest.mark.parametrize(("code", "needs_scopes"), SNIPPETS.values(), ids=list(SNIPPETS.keys()))
+def test_import_names_equal_libcsts(code: str, needs_scopes: bool) -> None:
+    module = cst.parse_module(code)
+    formatting = formatting_types()
+    libcst_names = MetadataWrapper(module, unsafe_skip_copy=True).resolve(QualifiedNameProvider)
+    seeded = MetadataWrapper(module, unsafe_skip_copy=True)
+    seed(seeded, code)
+    names = seeded.resolve(QualifiedNameProvider)
+    scopes = seeded.resolve(ScopeProvider)
+    assert isinstance(names, LazyQualifiedNames) and isinstance(scopes, LazyScopes)
+    dotted = [
+        node
+        for node in libcst_names
+        if isinstance(node, (cst.Name, cst.Attribute, cst.Call, cst.Subscript))
+    ]
+    for node in dotted:
+        value = libcst_names[node]
+        expected = imported_names(value() if callable(value) else value)
+        assert names.imported(node) == expected, module.code_for_node(node)
+    assert scopes.resolved is needs_scopes
+    for node, value in libcst_names.items():  # the rest, and the full provider
+        if type(node) not in formatting:
+            expected_all = set(value() if callable(value) else value)
+            assert names[node] == expected_all, module.code_for_node(node)
+            assert names.imported(node) == imported_names(expected_all)
+
+
+def test_a_snippet_python_rejects_is_left_to_libcst() -> None:
+    code = "import torch\nprint 'x'\n"
+    with pytest.raises(cst.ParserSyntaxError):
+        cst.parse_module(code)
+    code = "import torch\nx = torch.cuda\ndef f(a, a): pass\n"  # libcst parses, Python does not
+    module = cst.parse_module(code)
+    seeded = MetadataWrapper(module, unsafe_skip_copy=True)
+    seed(seeded, code)
+    names = seeded.resolve(QualifiedNameProvider)
+    assert isinstance(names, LazyQualifiedNames)
+    assignment = module.body[1].body[0]
+    assert isinstance(assignment, cst.Assign)
+    assert names.imported(assignment.value) == {"torch.cuda"}
+    assert seeded.resolve(ScopeProvider).resolved
