@@ -21,8 +21,10 @@ libcst's answer could differ:
 - the node is inside a function or class with the name of one whose scope binds it
   (by parameter, assignment, local import...), or inside a lambda or comprehension
   when one of those binds it;
-- the node is at module level and an import binding the name is not in an earlier
-  top-level statement: libcst lets a module-level use see only the imports before it;
+- an import in the node's own scope binding the name is not known to come before it
+  (in an earlier statement of a block that holds both), and leaving it out changes
+  the answer: libcst lets a use see only the imports of its own scope before it, but
+  answers other nodes from all of them;
 - the node may not be visited by libcst's scope analysis (a type parameter
   declaration, the first argument of what may be ``typing.NewType``/``TypeVar``);
 - a string libcst may parse as an annotation holds a statement that can bind a name
@@ -61,7 +63,11 @@ _ANONYMOUS_SCOPES = frozenset({"lambda", "listcomp", "setcomp", "dictcomp", "gen
 """Symbol-table names of scopes that have no name in the source."""
 _TYPING_CALLS = frozenset({"NewType", "TypeVar", "cast"})
 """``typing`` functions whose arguments libcst treats specially (skipped or parsed)."""
-_TYPING_CALL_WORD = re.compile(r"\b(?:NewType|TypeVar)\b")
+_UNVISITED_FIRST_ARGUMENT = frozenset({"NewType", "TypeVar"})
+_BLOCKS = frozenset(
+    {cst.Module, cst.IndentedBlock, cst.SimpleStatementSuite, cst.SimpleStatementLine}
+)
+"""Nodes whose ``body`` is a sequence of statements, visited in order."""
 _BINDING_WORD = re.compile(r"\b(?:import|def|class|global|nonlocal)\b|\btype(?:\s|\\)+\w")
 """What a statement parsed from an annotation string needs to bind a name in the
 current scope; an assignment there does not (libcst gives its targets no context)."""
@@ -79,15 +85,14 @@ class _Enclosing:
     node: cst.FunctionDef | cst.ClassDef
     in_body: bool
     """The node is in its body (its scope), not in a decorator, default or base."""
-    statement: cst.CSTNode | None
-    """The statement of its body that holds the node."""
 
 
 @dataclass(frozen=True)
 class _Place:
-    """Where a node is: its top-level statement and the scopes around it."""
+    """Where a node is: its ancestors and the scopes around it."""
 
-    top: int
+    ancestors: tuple[cst.CSTNode, ...]
+    """The node, its parent, and so on up to the module."""
     enclosing: tuple[_Enclosing, ...]
     """Innermost first."""
     nested: bool
@@ -121,15 +126,13 @@ class ModuleImports:
         self._parents = parents
         self._text = text
         self._scanned = False
-        self._top_index = {statement: index for index, statement in enumerate(module.body)}
         self._imports: dict[cst.CSTNode, dict[str, list[cst.Import | cst.ImportFrom]]] = {}
         """Per scope (the module, a function or class): the names its imports bind."""
-        self._last_import: dict[tuple[cst.CSTNode, str], int] = {}
-        """Per scope and first name part: the body statement index of its last import."""
+        self._imports_of_head: dict[tuple[cst.CSTNode, str], list[cst.CSTNode]] = {}
+        """Per scope and first name part: the import statements binding it."""
         self._comprehension_bound: set[str] = set()
         self._strings: list[cst.SimpleString | cst.ConcatenatedString] = []
         self._typing_call_renamed = False
-        self._typing_calls = _TYPING_CALL_WORD.search(text) is not None
         self._tables: dict[tuple[str, ...], list[symtable.SymbolTable]] | None = None
         self._binders: dict[str, _Binders | None] = {}
         self._strings_may_bind: bool | None = None
@@ -139,31 +142,33 @@ class ModuleImports:
 
         ``head`` is the first part of the node's dotted name, which an import binds.
         """
+        self._scan()
         place = self._place(node)
         if place == UNVISITED:
             return set()
         full_name = _full_name(node)
         if full_name is None or not isinstance(place, _Place):
             return None
-        self._scan()
         binders = self._binders_of(head)
         if binders is None or (binders.anonymous and place.nested) or self._may_bind_in_strings():
             return None
         chain = self._lookup_chain(place, head, binders)
-        if chain is None or not self._imported_before(place, head, chain):
+        if chain is None:
             return None
-        names = set()
-        statements = _first_binding(chain, full_name, self._imports)
-        if statements is not None:
-            prefix, found = statements
-            for statement in dict.fromkeys(found):
-                assignment = ImportAssignment(prefix, _ANY_SCOPE, statement, 0, statement)
-                names |= assignment.get_qualified_names_for(full_name)
-        return {
-            name.name
-            for name in names
-            if name.source is QualifiedNameSource.IMPORT and not name.name.startswith(".")
-        }
+        binding = _first_binding(chain, full_name, self._imports)
+        if binding is None:
+            return set()
+        prefix, scope, statements = binding
+        names = _names_from(statements, prefix, full_name)
+        if scope is place.first_scope:
+            # libcst resolves a use (an access) from the imports of its own scope before
+            # it, anything else from all of them: both must give the same names
+            later = self._not_before(place, head)
+            if later:
+                earlier = [statement for statement in statements if statement not in later]
+                if not earlier or _names_from(earlier, prefix, full_name) != names:
+                    return None
+        return names
 
     def _lookup_chain(
         self, place: _Place, head: str, binders: _Binders
@@ -188,36 +193,39 @@ class ModuleImports:
             chain.append(self._module)
         return chain
 
-    def _imported_before(self, place: _Place, head: str, chain: list[cst.CSTNode]) -> bool:
-        """libcst lets a use see only the imports before it in its own scope (a nested
-        scope sees them all): every import of ``head`` in the node's scope must be in an
-        earlier statement of that scope's body."""
-        scope = place.first_scope
-        if scope not in chain:
-            return True
-        last = self._last_import.get((scope, head))
-        if last is None:
-            return True
-        if scope is self._module:
-            return place.top > last
-        statement = next(
-            (enclosing.statement for enclosing in place.enclosing if enclosing.node is scope),
-            None,
-        )
-        index = _index_in_body(scope, statement)
-        return index is not None and index > last
+    def _not_before(self, place: _Place, head: str) -> list[cst.CSTNode]:
+        """The imports of ``head`` in the node's own scope not known to come before it: an
+        import comes before a node when it is in an earlier statement of a block that
+        also holds the node (libcst visits a scope's statements in order)."""
+        position = {ancestor: depth for depth, ancestor in enumerate(place.ancestors)}
+        later = []
+        for statement in self._imports_of_head.get((place.first_scope, head), ()):
+            child, parent = statement, self._parents.get(statement)
+            while parent is not None and parent not in position:
+                child, parent = parent, self._parents.get(parent)
+            if parent is None or type(parent) not in _BLOCKS:
+                later.append(statement)
+                continue
+            holder = place.ancestors[position[parent] - 1]
+            body = parent.body
+            import_index = next(i for i, candidate in enumerate(body) if candidate is child)
+            use_index = next(i for i, candidate in enumerate(body) if candidate is holder)
+            if import_index >= use_index:
+                later.append(statement)
+        return later
 
     def _place(self, node: cst.CSTNode) -> _Place | int | None:
         """Where ``node`` is; ``UNVISITED`` if libcst's scope analysis never visits it,
         None if it may not."""
+        ancestors = [node]
         enclosing: list[_Enclosing] = []
         nested = False
         first_scope: cst.CSTNode | None = None
-        statement: cst.CSTNode | None = None
         child, parent = node, self._parents.get(node)
         while parent is not self._module:
             if parent is None:
                 return None
+            ancestors.append(parent)
             kind = type(parent)
             if kind in _NEVER_VISITED_INSIDE:
                 return UNVISITED
@@ -229,7 +237,7 @@ class ModuleImports:
                     return UNVISITED
             elif kind is cst.FunctionDef or kind is cst.ClassDef:
                 in_body = parent.body is child
-                enclosing.append(_Enclosing(parent, in_body, statement if in_body else None))
+                enclosing.append(_Enclosing(parent, in_body))
                 if in_body and first_scope is None:
                     first_scope = parent
             elif kind is cst.Lambda:
@@ -239,14 +247,17 @@ class ModuleImports:
             elif kind in _COMPREHENSIONS:
                 nested = True
             elif kind in _TYPE_PARAMETER_DECLARATIONS or (
-                kind is cst.Call and self._typing_calls and _is_first_argument(child, parent)
+                kind is cst.Call and _is_first_argument(child, parent) and self._may_skip(parent)
             ):
                 return None
-            statement, child, parent = child, parent, self._parents.get(parent)
-        top = self._top_index.get(child)
-        if top is None:
-            return None
-        return _Place(top, tuple(enclosing), nested, first_scope or self._module)
+            child, parent = parent, self._parents.get(parent)
+        ancestors.append(self._module)
+        return _Place(tuple(ancestors), tuple(enclosing), nested, first_scope or self._module)
+
+    def _may_skip(self, call: cst.Call) -> bool:
+        """Whether this may be ``typing.NewType``/``TypeVar``, whose first argument libcst
+        does not visit."""
+        return self._typing_call_renamed or _last_part(call.func) in _UNVISITED_FIRST_ARGUMENT
 
     def _scan(self) -> None:
         """One pass over the tree for what the answers need: every scope's imports,
@@ -269,27 +280,26 @@ class ModuleImports:
         for alias in statement.names:
             if alias.asname is not None and _last_part(alias.name) in _TYPING_CALLS:
                 self._typing_call_renamed = True
-        scope, index = self._scope_of_statement(statement)
-        if index is None:
+        scope = self._scope_of_statement(statement)
+        if scope is None:
             return
         imports = self._imports.setdefault(scope, {})
         for alias in statement.names:
             for name in _recorded_names(alias):
                 imports.setdefault(name, []).append(statement)
-                key = (scope, name.split(".")[0])
-                self._last_import[key] = max(self._last_import.get(key, -1), index)
+                same_head = self._imports_of_head.setdefault((scope, name.split(".")[0]), [])
+                if statement not in same_head:
+                    same_head.append(statement)
 
-    def _scope_of_statement(self, node: cst.CSTNode) -> tuple[cst.CSTNode, int | None]:
-        """The function, class or module whose scope a statement is in, and the index of
-        the statement of its body that holds it."""
+    def _scope_of_statement(self, node: cst.CSTNode) -> cst.CSTNode | None:
+        """The function, class or module whose scope a statement is in."""
         child, parent = node, self._parents.get(node)
-        statement = node
         while parent is not None and parent is not self._module:
             is_scope = type(parent) is cst.FunctionDef or type(parent) is cst.ClassDef
             if is_scope and parent.body is child:
-                return parent, _index_in_body(parent, statement)
-            statement, child, parent = child, parent, self._parents.get(parent)
-        return self._module, self._top_index.get(child) if parent is not None else None
+                return parent
+            child, parent = parent, self._parents.get(parent)
+        return parent
 
     def _binders_of(self, name: str) -> _Binders | None:
         if name not in self._binders:
@@ -388,19 +398,34 @@ def _first_binding(
     chain: list[cst.CSTNode],
     full_name: str,
     imports: Mapping[cst.CSTNode, Mapping[str, list[cst.Import | cst.ImportFrom]]],
-) -> tuple[str, list[cst.Import | cst.ImportFrom]] | None:
+) -> tuple[str, cst.CSTNode, list[cst.Import | cst.ImportFrom]] | None:
     """libcst's look-up: the longest prefix of ``full_name`` some scope of the chain
-    binds, and the imports of the innermost scope binding it."""
+    binds, the innermost scope binding it, and that scope's imports binding it."""
     prefix = full_name
     while True:
         for scope in chain:
             found = imports.get(scope, {}).get(prefix)
             if found:
-                return prefix, found
+                return prefix, scope, found
         cut = prefix.rfind(".")
         if cut < 0:
             return None
         prefix = prefix[:cut]
+
+
+def _names_from(
+    statements: list[cst.Import | cst.ImportFrom], prefix: str, full_name: str
+) -> set[str]:
+    """The absolute import names libcst gives ``full_name`` from imports binding ``prefix``."""
+    names = set()
+    for statement in dict.fromkeys(statements):
+        assignment = ImportAssignment(prefix, _ANY_SCOPE, statement, 0, statement)
+        names |= assignment.get_qualified_names_for(full_name)
+    return {
+        name.name
+        for name in names
+        if name.source is QualifiedNameSource.IMPORT and not name.name.startswith(".")
+    }
 
 
 def _how_bound(symbol: symtable.Symbol) -> str | None:
@@ -417,14 +442,6 @@ def _how_bound(symbol: symtable.Symbol) -> str | None:
 
 def _is_first_argument(node: cst.CSTNode, call: cst.Call) -> bool:
     return bool(call.args) and call.args[0] is node
-
-
-def _index_in_body(scope: cst.CSTNode, statement: cst.CSTNode | None) -> int | None:
-    body = getattr(scope, "body", None)
-    for index, candidate in enumerate(getattr(body, "body", ())):
-        if candidate is statement:
-            return index
-    return None
 
 
 def _may_hold_binding_statement(node: cst.SimpleString | cst.ConcatenatedString) -> bool:

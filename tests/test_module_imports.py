@@ -49,8 +49,26 @@ SNIPPETS: dict[str, tuple[str, bool]] = {
         "import torch\ndef f():\n    torch.cuda.x()\n    import torch\n",
         True,
     ),
-    "an import and a use in one top-level statement": (
-        "if x:\n    import torch\n    torch.cuda.x()\n",
+    "an import and a later use in one block, or on one line": (
+        "if x:\n    import torch\n    torch.cuda.x()\nimport numpy; numpy.cuda()\n"
+        "def f():\n    if y:\n        import deepspeed\n        deepspeed.init()\n",
+        False,
+    ),
+    "the same import in two blocks of a function": (
+        "def f():\n    if a:\n        import deepspeed\n        deepspeed.zero.x()\n"
+        "    if b:\n        import deepspeed\n        deepspeed.zero.y()\n",
+        False,
+    ),
+    "a later import of another module under the same name": (
+        "def f():\n    import numpy as np\n    np.cuda.x()\n    import cupy as np\n",
+        True,
+    ),
+    "an import in one branch, the use in the other": (
+        "if x:\n    import torch\nelse:\n    torch.cuda.x()\n",
+        True,
+    ),
+    "a use in the condition guarding the import": (
+        "def f():\n    if torch.cuda.x():\n        import torch\n",
         True,
     ),
     "a parameter shadows the import": (
