@@ -15,12 +15,13 @@ dotted name an import binds (``torch.cuda`` for ``import torch.cuda``), and
 :meth:`ModuleImports.imported` returns None, leaving the question to libcst, wherever
 libcst's answer could differ:
 
-- the module binds the name other than by import (assignment, def, ``for`` target...),
-  some scope declares it ``global`` or ``nonlocal``, a scope the symbol table cannot
-  place binds it, or the symbol table cannot be built;
-- the node is inside a function or class with the name of one whose scope binds it
-  (by parameter, assignment, local import...), or inside a lambda or comprehension
-  when one of those binds it;
+- some scope declares the name ``global`` or ``nonlocal``, a scope the symbol table
+  cannot place binds it, or the symbol table cannot be built;
+- a scope the node is in binds the name other than by import and has no import of
+  it (a parameter, an assignment: the answer then depends on the order of bindings
+  this module does not track), or is a class that binds it, or a lambda or
+  comprehension that binds it; a scope with both an import and another binding
+  (``except ImportError: x = None``) gets the import's names, as in libcst;
 - an import in the node's own scope binding the name is not known to come before it
   (in an earlier statement of a block that holds both), and leaving it out changes
   the answer: libcst lets a use see only the imports of its own scope before it, but
@@ -64,6 +65,12 @@ _ANONYMOUS_SCOPES = frozenset({"lambda", "listcomp", "setcomp", "dictcomp", "gen
 _TYPING_CALLS = frozenset({"NewType", "TypeVar", "cast"})
 """``typing`` functions whose arguments libcst treats specially (skipped or parsed)."""
 _UNVISITED_FIRST_ARGUMENT = frozenset({"NewType", "TypeVar"})
+_WITH_TARGET = frozenset(
+    {cst.AssignTarget, cst.AnnAssign, cst.AugAssign, cst.NamedExpr, cst.For, cst.CompFor}
+)
+"""Nodes whose ``target`` libcst's expression context marks as stored to."""
+_TARGET_WRAPPERS = frozenset({cst.Tuple, cst.List, cst.StarredElement, cst.Element})
+"""What a stored name can be inside, passing the store on (``a, *b = ...``)."""
 _BLOCKS = frozenset(
     {cst.Module, cst.IndentedBlock, cst.SimpleStatementSuite, cst.SimpleStatementLine}
 )
@@ -152,6 +159,8 @@ class ModuleImports:
         binders = self._binders_of(head)
         if binders is None or (binders.anonymous and place.nested) or self._may_bind_in_strings():
             return None
+        if self._is_bound_here(node):
+            return set()  # libcst names the target of a binding after that binding alone
         chain = self._lookup_chain(place, head, binders)
         if chain is None:
             return None
@@ -184,14 +193,31 @@ class ModuleImports:
             how = binders.by_path.get(path)
             if how is None:
                 continue
-            if how != _IMPORT or not enclosing.in_body or type(enclosing.node) is cst.ClassDef:
+            if not enclosing.in_body or type(enclosing.node) is cst.ClassDef:
+                return None
+            if how != _IMPORT and (enclosing.node, head) not in self._imports_of_head:
                 return None
             chain.append(enclosing.node)
-        if binders.module == _OTHER:
+        if binders.module == _OTHER and (self._module, head) not in self._imports_of_head:
             return None
-        if binders.module == _IMPORT:
+        if binders.module is not None:
             chain.append(self._module)
         return chain
+
+    def _is_bound_here(self, node: cst.CSTNode) -> bool:
+        """Whether ``node`` is a def, a class or a name an assignment-like target binds
+        (an attribute or subscript target binds nothing)."""
+        if type(node) is cst.FunctionDef or type(node) is cst.ClassDef:
+            return True
+        if type(node) is not cst.Name:
+            return False
+        child, parent = node, self._parents.get(node)
+        while type(parent) in _TARGET_WRAPPERS:
+            child, parent = parent, self._parents.get(parent)
+        kind = type(parent)
+        if kind is cst.AsName:
+            return parent.name is child
+        return kind in _WITH_TARGET and parent.target is child
 
     def _not_before(self, place: _Place, head: str) -> list[cst.CSTNode]:
         """The imports of ``head`` in the node's own scope not known to come before it: an

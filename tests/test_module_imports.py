@@ -108,13 +108,29 @@ SNIPPETS: dict[str, tuple[str, bool]] = {
     ),
     "a fallback assignment after a failed import": (
         "try:\n    import torch_npu\nexcept ImportError:\n    torch_npu = None\n"
-        "torch_npu.npu.x()\n",
+        "torch_npu.npu.x()\ndef f():\n    return torch_npu.npu.y()\n",
+        False,
+    ),
+    "a parameter and a local import of the same name": (
+        "def f(torch=None):\n    import torch\n    torch.cuda.x()\n",
+        True,  # the parameter's own name is asked about: not in the function's body
+    ),
+    "an assignment after the use, in the scope of the import": (
+        "import torch\nx = torch.cuda\ntorch, (y, *z) = None, (1, 2)\n"
+        "torch.cuda.a, torch.cuda[0] = 1, 2\n",
+        False,
+    ),
+    "an assignment shadowing the import in a function": (
+        "import torch\ndef f():\n    torch = g()\n    return torch.cuda.x()\n",
         True,
     ),
-    "del": ("import torch\ntorch.cuda.x()\ndel torch\n", True),
+    "del, which libcst does not count as a binding": (
+        "import torch\ntorch.cuda.x()\ndel torch\n",
+        False,
+    ),
     "an exception bound to the name": (
         "import torch\ntry:\n    pass\nexcept E as torch:\n    pass\ntorch.cuda.x()\n",
-        True,
+        False,
     ),
     "a string annotation holding an import": (
         "import numpy as torch\ndef f(x: 'import torch'):\n    pass\ny = torch.cuda.x\n",
