@@ -83,6 +83,9 @@ _ANY_SCOPE = GlobalScope()
 
 UNVISITED = -1
 """The place of a node libcst's scope analysis never visits."""
+_BOUND_NAME = -2
+"""The place of the name of a parameter, def or class, which libcst puts in the scope
+the name is bound in."""
 
 
 @dataclass(frozen=True)
@@ -109,6 +112,7 @@ class _Place:
 
 
 _IMPORT = "import"
+_PARAMETER = "parameter"
 _OTHER = "other"
 
 
@@ -143,6 +147,8 @@ class ModuleImports:
         self._tables: dict[tuple[str, ...], list[symtable.SymbolTable]] | None = None
         self._binders: dict[str, _Binders | None] = {}
         self._strings_may_bind: bool | None = None
+        self._names: dict[tuple[object, ...], frozenset[str]] = {}
+        self._holding: dict[str, dict[tuple[str, ...], list[symtable.SymbolTable]]] | None = None
 
     def imported(self, node: cst.CSTNode, head: str) -> set[str] | None:
         """The node's names from absolute imports, or None when libcst must be asked.
@@ -154,55 +160,99 @@ class ModuleImports:
         if place == UNVISITED:
             return set()
         full_name = _full_name(node)
-        if full_name is None or not isinstance(place, _Place):
+        if full_name is None:
             return None
         binders = self._binders_of(head)
-        if binders is None or (binders.anonymous and place.nested) or self._may_bind_in_strings():
+        if binders is None or self._may_bind_in_strings():
+            return None
+        if place == _BOUND_NAME:
+            # named after every binding of the scope it binds in, imports included
+            imports = self._imports.get(self._binding_scope(node), {}).get(head, [])
+            return set(self._names_from(imports, head, head)) if imports else set()
+        if not isinstance(place, _Place) or (binders.anonymous and place.nested):
             return None
         if self._is_bound_here(node):
             return set()  # libcst names the target of a binding after that binding alone
-        chain = self._lookup_chain(place, head, binders)
+        parameters: dict[cst.CSTNode, str] = {}
+        chain = self._lookup_chain(place, head, binders, parameters)
         if chain is None:
             return None
-        binding = _first_binding(chain, full_name, self._imports)
+        binding = _first_binding(chain, full_name, self._imports, parameters)
         if binding is None:
             return set()
         prefix, scope, statements = binding
-        names = _names_from(statements, prefix, full_name)
+        names = self._names_from(statements, prefix, full_name)
         if scope is place.first_scope:
             # libcst resolves a use (an access) from the imports of its own scope before
             # it, anything else from all of them: both must give the same names
             later = self._not_before(place, head)
             if later:
                 earlier = [statement for statement in statements if statement not in later]
-                if not earlier or _names_from(earlier, prefix, full_name) != names:
+                if not earlier or self._names_from(earlier, prefix, full_name) != names:
                     return None
-        return names
+        return set(names)
+
+    def _names_from(
+        self, statements: list[cst.Import | cst.ImportFrom], prefix: str, full_name: str
+    ) -> frozenset[str]:
+        """The absolute import names libcst gives ``full_name`` from imports binding
+        ``prefix`` (remembered: files use the same few names over and over)."""
+        key = (prefix, full_name, *map(id, statements))
+        known = self._names.get(key)
+        if known is None:
+            names = set()
+            for statement in dict.fromkeys(statements):
+                assignment = ImportAssignment(prefix, _ANY_SCOPE, statement, 0, statement)
+                names |= assignment.get_qualified_names_for(full_name)
+            known = self._names[key] = frozenset(
+                name.name
+                for name in names
+                if name.source is QualifiedNameSource.IMPORT and not name.name.startswith(".")
+            )
+        return known
 
     def _lookup_chain(
-        self, place: _Place, head: str, binders: _Binders
+        self, place: _Place, head: str, binders: _Binders, parameters: dict[cst.CSTNode, str]
     ) -> list[cst.CSTNode] | None:
-        """The scopes whose imports of ``head`` the node sees, innermost first; None if a
-        scope around it binds ``head`` some other way."""
+        """The scopes whose bindings of ``head`` the node sees, innermost first; None if a
+        scope around it binds ``head`` in a way this module does not follow. Functions
+        binding it only as a parameter go to ``parameters`` as well (a parameter is bound
+        before anything in the body)."""
         chain: list[cst.CSTNode] = []
         names = [enclosing.node.name.value for enclosing in place.enclosing]
+        in_function = False
         for depth, enclosing in enumerate(place.enclosing):
             path = tuple(reversed(names[depth:]))
             if path not in self._symbol_tables():
                 return None
+            is_class = type(enclosing.node) is cst.ClassDef
             how = binders.by_path.get(path)
-            if how is None:
+            if how is None or not enclosing.in_body or (is_class and in_function):
+                # not binding, or not a scope of the node: a decorator, default or base is
+                # evaluated outside, and a class is invisible to the functions inside it
+                in_function = in_function or (enclosing.in_body and not is_class)
                 continue
-            if not enclosing.in_body or type(enclosing.node) is cst.ClassDef:
+            if is_class:
                 return None
-            if how != _IMPORT and (enclosing.node, head) not in self._imports_of_head:
+            if how == _PARAMETER:
+                parameters[enclosing.node] = head
+            elif how != _IMPORT and (enclosing.node, head) not in self._imports_of_head:
                 return None
+            in_function = True
             chain.append(enclosing.node)
         if binders.module == _OTHER and (self._module, head) not in self._imports_of_head:
             return None
         if binders.module is not None:
             chain.append(self._module)
         return chain
+
+    def _binding_scope(self, name: cst.CSTNode) -> cst.CSTNode | None:
+        """Where the name of a parameter (its function or lambda), def or class (the
+        scope of the statement) is bound."""
+        owner = self._parents.get(name)
+        if type(owner) is cst.Param:
+            return self._parents.get(self._parents.get(owner))
+        return None if owner is None else self._scope_of_statement(owner)
 
     def _is_bound_here(self, node: cst.CSTNode) -> bool:
         """Whether ``node`` is a def, a class or a name an assignment-like target binds
@@ -242,7 +292,8 @@ class ModuleImports:
 
     def _place(self, node: cst.CSTNode) -> _Place | int | None:
         """Where ``node`` is; ``UNVISITED`` if libcst's scope analysis never visits it,
-        None if it may not."""
+        ``_BOUND_NAME`` for the name of a parameter, def or class, None if it may not be
+        visited."""
         ancestors = [node]
         enclosing: list[_Enclosing] = []
         nested = False
@@ -261,6 +312,10 @@ class ModuleImports:
             elif kind is cst.Arg:
                 if parent.keyword is child:
                     return UNVISITED
+            elif (kind is cst.Param or kind is cst.FunctionDef or kind is cst.ClassDef) and (
+                parent.name is child
+            ):
+                return _BOUND_NAME
             elif kind is cst.FunctionDef or kind is cst.ClassDef:
                 in_body = parent.body is child
                 enclosing.append(_Enclosing(parent, in_body))
@@ -341,14 +396,12 @@ class ModuleImports:
         module_how: str | None = None
         by_path: dict[tuple[str, ...], str] = {}
         anonymous = name in self._comprehension_bound
-        for path, same_path in tables.items():
-            hows = set()
-            for table in same_path:
-                try:
-                    symbol = table.lookup(name)
-                except KeyError:
-                    hows.add(None)
-                    continue
+        for path, holding in self._tables_holding(name).items():
+            hows: set[str | None] = set()
+            if len(holding) < len(tables[path]):
+                hows.add(None)  # another scope of the same name does not have it
+            for table in holding:
+                symbol = table.lookup(name)
                 if path and (symbol.is_declared_global() or symbol.is_nonlocal()):
                     return None
                 hows.add(_how_bound(symbol))
@@ -362,6 +415,20 @@ class ModuleImports:
             elif hows != {None}:
                 by_path[path] = hows.pop() or _OTHER
         return _Binders(module_how, by_path, anonymous)
+
+    def _tables_holding(self, name: str) -> Mapping[tuple[str, ...], list[symtable.SymbolTable]]:
+        """The symbol tables that have ``name``, by path; built once for every name an
+        import binds (one set intersection per table)."""
+        if self._holding is None:
+            imported = {
+                bound.split(".")[0] for imports in self._imports.values() for bound in imports
+            }
+            self._holding = {}
+            for path, same_path in self._symbol_tables().items():
+                for table in same_path:
+                    for found in imported & table.get_identifiers():
+                        self._holding.setdefault(found, {}).setdefault(path, []).append(table)
+        return self._holding.get(name, {})
 
     def _symbol_tables(self) -> dict[tuple[str, ...], list[symtable.SymbolTable]]:
         """The module's symbol tables by the names leading to them; empty if Python
@@ -424,45 +491,36 @@ def _first_binding(
     chain: list[cst.CSTNode],
     full_name: str,
     imports: Mapping[cst.CSTNode, Mapping[str, list[cst.Import | cst.ImportFrom]]],
+    parameters: Mapping[cst.CSTNode, str],
 ) -> tuple[str, cst.CSTNode, list[cst.Import | cst.ImportFrom]] | None:
     """libcst's look-up: the longest prefix of ``full_name`` some scope of the chain
-    binds, the innermost scope binding it, and that scope's imports binding it."""
+    binds (by import, or as a parameter of a function in ``parameters``), the innermost
+    scope binding it, and that scope's imports binding it (none for a parameter)."""
     prefix = full_name
     while True:
         for scope in chain:
             found = imports.get(scope, {}).get(prefix)
             if found:
                 return prefix, scope, found
+            if parameters.get(scope) == prefix:
+                return prefix, scope, []
         cut = prefix.rfind(".")
         if cut < 0:
             return None
         prefix = prefix[:cut]
 
 
-def _names_from(
-    statements: list[cst.Import | cst.ImportFrom], prefix: str, full_name: str
-) -> set[str]:
-    """The absolute import names libcst gives ``full_name`` from imports binding ``prefix``."""
-    names = set()
-    for statement in dict.fromkeys(statements):
-        assignment = ImportAssignment(prefix, _ANY_SCOPE, statement, 0, statement)
-        names |= assignment.get_qualified_names_for(full_name)
-    return {
-        name.name
-        for name in names
-        if name.source is QualifiedNameSource.IMPORT and not name.name.startswith(".")
-    }
-
-
 def _how_bound(symbol: symtable.Symbol) -> str | None:
     if (
         symbol.is_assigned()
-        or symbol.is_parameter()
         or symbol.is_declared_global()
         or symbol.is_nonlocal()
         or symbol.is_annotated()
+        or (symbol.is_parameter() and symbol.is_imported())
     ):
         return _OTHER
+    if symbol.is_parameter():
+        return _PARAMETER
     return _IMPORT if symbol.is_imported() else None
 
 

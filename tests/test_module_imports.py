@@ -74,16 +74,41 @@ SNIPPETS: dict[str, tuple[str, bool]] = {
     "a parameter shadows the import": (
         "import torch\ndef f(torch):\n    return torch.cuda.x()\n"
         "def g():\n    return torch.cuda.x()\n",
-        True,
+        False,
     ),
     "a class attribute shadows the import": (
         "import torch\nclass A:\n    torch = None\n    x = torch.cuda\n"
         "    def m(self):\n        return torch.cuda.x()\n",
         True,
     ),
+    "methods named like imported functions": (
+        "from torch.cuda import synchronize\nclass Trainer:\n    def synchronize(self):\n"
+        "        return synchronize()\n    def run(self):\n        synchronize()\n",
+        False,
+    ),
+    "a class-level use of a name a method shadows": (
+        "from torch.cuda import synchronize\nclass Trainer:\n    def synchronize(self):\n"
+        "        pass\n    sync = synchronize\n",
+        True,
+    ),
+    "a decorator and a default beside a shadowing parameter": (
+        "import torch\n@torch.no_grad()\ndef f(x=torch.float32, torch=None) -> torch.dtype:\n"
+        "    return x\n",
+        False,
+    ),
     "two methods of one name, one shadowing": (
         "import torch\nclass A:\n    def forward(self, torch):\n        return torch.cuda.x()\n"
         "class B:\n    def forward(self):\n        return torch.cuda.y()\n",
+        False,
+    ),
+    "a getter and a setter of one name, the setter shadowing": (
+        "import torch\nclass A:\n    @property\n    def dev(self):\n"
+        "        return torch.cuda.current_device()\n    @dev.setter\n"
+        "    def dev(self, torch):\n        torch.cuda.x()\n",
+        True,
+    ),
+    "a parameter assigned again in the body": (
+        "import torch\ndef f(torch):\n    torch.cuda.x()\n    torch = 1\n",
         True,
     ),
     "a def named like a comprehension scope": (
@@ -112,8 +137,8 @@ SNIPPETS: dict[str, tuple[str, bool]] = {
         False,
     ),
     "a parameter and a local import of the same name": (
-        "def f(torch=None):\n    import torch\n    torch.cuda.x()\n",
-        True,  # the parameter's own name is asked about: not in the function's body
+        "def f(torch=None):\n    import torch\n    torch.cuda.x()\ng = lambda torch: 1\n",
+        False,
     ),
     "an assignment after the use, in the scope of the import": (
         "import torch\nx = torch.cuda\ntorch, (y, *z) = None, (1, 2)\n"
