@@ -28,6 +28,7 @@ from portcheck.discover import SourceFile
 from portcheck.knowledge import Knowledge, load_knowledge
 from portcheck.metadata import seed as seed_metadata
 from portcheck.model import Diagnostic, Finding
+from portcheck.parsing import parse_module
 from portcheck.prefilter import Needles, Prefilter
 from portcheck.registry import RuleClass
 from portcheck.rule import Fix, Rule, RuleContext, TextRule
@@ -179,7 +180,7 @@ class Analyzer:
             )
             return
         try:
-            module = cst.parse_module(source.text)
+            module = parse_module(source.text)
         except cst.ParserSyntaxError as error:
             result.diagnostics.append(_parse_error(display, error))
             return

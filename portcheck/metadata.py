@@ -150,6 +150,8 @@ class LazyQualifiedNames(Mapping[cst.CSTNode, "set[QualifiedName]"]):
         self._scopes = scopes
         self._known: dict[cst.CSTNode, set[QualifiedName]] = {}
         self._imports = None if text is None else ModuleImports(module, parents, text)
+        self._imported: dict[cst.CSTNode, set[str] | None] = {}
+        """What ``ModuleImports`` answered per node (None: ask libcst); rules ask again."""
         self._bound: frozenset[str] | None = None
 
     def __getitem__(self, node: cst.CSTNode) -> set[QualifiedName]:
@@ -177,9 +179,12 @@ class LazyQualifiedNames(Mapping[cst.CSTNode, "set[QualifiedName]"]):
             if head not in self._import_bound():
                 return set()
             if self._imports is not None:
-                answer = self._imports.imported(node, head)
-                if answer is not None:
-                    return answer
+                if node in self._imported:
+                    known = self._imported[node]
+                else:
+                    known = self._imported[node] = self._imports.imported(node, head)
+                if known is not None:
+                    return set(known)  # a copy: the caller may change it
         elif type(node) is not cst.SimpleString and type(node) is not cst.ConcatenatedString:
             return set()  # no dotted name, and not a string annotation libcst resolves
         try:
