@@ -4,12 +4,14 @@ libcst's ``PositionProvider`` tracks line and column token by token and builds a
 ``CodeRange`` for every node. :class:`LazyPositions` answers only for the nodes asked
 about, in one of two ways, both giving libcst's answers:
 
-- **by statement** (the usual way): generate the code of the top-level statement that
-  holds the node, which gives its position within the statement, and add the line the
-  statement starts on. That line comes from Python's own parser (:func:`python_ast`,
-  which the prefilter already ran on the same text) and is checked: the statement's
-  code must be exactly the source text at that line, or the answer falls back to
-  the second way. A file with findings in a few functions pays for those only.
+- **by statement** (the usual way): generate the code of the statement that holds the
+  node, which gives its position within the statement, and add the line the statement
+  starts on. The statement is the innermost one directly in the body of the module, a
+  class or a function (generated with the indentation of the blocks around it), so a
+  finding in one method of a large class costs that method. Its line comes from
+  Python's own parser (:func:`python_ast`, which the prefilter already ran on the same
+  text) and is checked: the statement's code must be exactly the source text at that
+  line, or the answer falls back to the second way.
 - **whole module**: generate the code of the whole module once, recording where each
   node starts and ends as token indices (the same points, hoisting included, as
   libcst's ``PositionProvidingCodegenState``), and convert the asked-for indices.
@@ -21,7 +23,7 @@ import ast
 import bisect
 import itertools
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -84,38 +86,54 @@ class LazyPositions(Mapping[cst.CSTNode, CodeRange]):
         return self._whole
 
     def _by_statement(self, node: cst.CSTNode) -> CodeRange | None:
-        statement = self._top_level_statement(node)
-        if statement is None:
+        found = self._holding_statement(node)
+        if found is None:
             return None
+        statement, indents = found
         if statement not in self._statements:
-            self._statements[statement] = self._place(statement)
+            self._statements[statement] = self._place(statement, indents)
         placed = self._statements[statement]
         if placed is None or node not in placed.spans:
             return None
         start, end = placed.spans[node]
         return CodeRange(placed.position(start), placed.position(end))
 
-    def _top_level_statement(self, node: cst.CSTNode) -> cst.CSTNode | None:
+    def _holding_statement(self, node: cst.CSTNode) -> tuple[cst.CSTNode, list[str]] | None:
+        """The innermost statement in the body of the module, a class or a function that
+        holds ``node``, and the indentation of the blocks around it."""
         parents, module = self._parents, self._module
         if parents is None or self._text is None or node is module:
             return None
-        while True:
-            parent = parents.get(node)
+        path = [node]
+        while path[-1] is not module:
+            parent = parents.get(path[-1])
             if parent is None:
                 return None
-            if parent is module:
-                return node
-            node = parent
+            path.append(parent)
+        path.reverse()  # module, top-level statement, ..., node
+        statement, indents = path[1], []
+        for depth in range(1, len(path) - 2):
+            definition, block, inner = path[depth], path[depth + 1], path[depth + 2]
+            if definition is not statement:
+                continue
+            is_definition = type(definition) is cst.FunctionDef or type(definition) is cst.ClassDef
+            if not is_definition or definition.body is not block:
+                break
+            if type(block) is not cst.IndentedBlock or not any(inner is s for s in block.body):
+                break
+            indents.append(module.default_indent if block.indent is None else block.indent)
+            statement = inner
+        return statement, indents
 
-    def _place(self, statement: cst.CSTNode) -> _PlacedStatement | None:
+    def _place(self, statement: cst.CSTNode, indents: list[str]) -> _PlacedStatement | None:
         """The statement's own spans and the line it starts on, if the text confirms it."""
         if self._layout is None:
             assert self._text is not None
             self._layout = _Layout.of(self._module, self._text)
-        first_code_line = self._layout.first_code_lines.get(statement)
+        first_code_line = self._layout.first_code_line(statement, self._parents)
         if first_code_line is None:
             return None
-        spans, tokens = _generate_code(self._module, statement)
+        spans, tokens = _generate_code(self._module, statement, indents)
         code = "".join(tokens)
         leading = 0
         position = 0
@@ -145,50 +163,86 @@ class _PlacedStatement:
 
 @dataclass(frozen=True)
 class _Layout:
-    """Where the module's lines start, and the first code line of each top-level statement.
+    """Where the module's lines start, and which :mod:`ast` statement each statement is.
 
-    libcst's statements map onto :mod:`ast`'s in order: a simple statement line holds
-    one ``ast`` statement per small statement, a compound statement is one; a
-    decorated definition starts at its first decorator. Empty when Python cannot
-    parse the text or the two do not line up.
+    libcst's statements map onto :mod:`ast`'s in order, in the module's body as in a
+    class's or function's: a simple statement line holds one ``ast`` statement per small
+    statement, a compound statement is one; a decorated definition starts at its first
+    decorator. Empty when Python cannot parse the text or the two do not line up.
     """
 
     text: str
     line_starts: list[int]
-    first_code_lines: dict[cst.CSTNode, int]
+    counterparts: dict[cst.CSTNode, ast.stmt]
 
     @classmethod
     def of(cls, module: cst.Module, text: str) -> _Layout:
         line_starts = [0, *(match.end() for match in _LINE_BREAK.finditer(text))]
-        return cls(text, line_starts, _first_code_lines(module, python_ast(text)))
+        tree = python_ast(text)
+        counterparts = {} if tree is None else _pair(module.body, tree.body) or {}
+        return cls(text, line_starts, counterparts)
 
-
-def _first_code_lines(module: cst.Module, tree: ast.Module | None) -> dict[cst.CSTNode, int]:
-    if tree is None:
-        return {}
-    found: dict[cst.CSTNode, int] = {}
-    statements = iter(tree.body)
-    for statement in module.body:
-        if isinstance(statement, cst.SimpleStatementLine):
-            taken = list(itertools.islice(statements, len(statement.body)))
-            if len(taken) != len(statement.body):
-                return {}
-            found[statement] = taken[0].lineno
-            continue
-        counterpart = next(statements, None)
+    def first_code_line(
+        self, statement: cst.CSTNode, parents: Mapping[cst.CSTNode, cst.CSTNode] | None
+    ) -> int | None:
+        counterpart = self._counterpart(statement, parents)
         if counterpart is None:
-            return {}
+            return None
         decorators = getattr(counterpart, "decorator_list", None)
-        found[statement] = decorators[0].lineno if decorators else counterpart.lineno
-    if next(statements, None) is not None:
-        return {}
+        return decorators[0].lineno if decorators else counterpart.lineno
+
+    def _counterpart(
+        self, statement: cst.CSTNode, parents: Mapping[cst.CSTNode, cst.CSTNode] | None
+    ) -> ast.stmt | None:
+        """The ``ast`` statement of a statement of the module's body, or of the body of a
+        class or function whose own counterpart is known (paired body by body)."""
+        counterpart = self.counterparts.get(statement)
+        if counterpart is not None or parents is None:
+            return counterpart
+        block = parents.get(statement)
+        definition = parents.get(block) if block is not None else None
+        if not isinstance(definition, (cst.FunctionDef, cst.ClassDef)) or not isinstance(
+            block, cst.IndentedBlock
+        ):
+            return None
+        outer = self._counterpart(definition, parents)
+        if not isinstance(outer, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            return None
+        self.counterparts.update(_pair(block.body, outer.body) or {})
+        return self.counterparts.get(statement)
+
+
+def _pair(
+    statements: Sequence[cst.BaseStatement], counterparts: Sequence[ast.stmt]
+) -> dict[cst.CSTNode, ast.stmt] | None:
+    """Each libcst statement with the ``ast`` statement it starts with; None when the
+    two sequences do not line up."""
+    found: dict[cst.CSTNode, ast.stmt] = {}
+    remaining = iter(counterparts)
+    for statement in statements:
+        if isinstance(statement, cst.SimpleStatementLine):
+            taken = list(itertools.islice(remaining, len(statement.body)))
+            if len(taken) != len(statement.body):
+                return None
+            found[statement] = taken[0]
+            continue
+        counterpart = next(remaining, None)
+        if counterpart is None:
+            return None
+        found[statement] = counterpart
+    if next(remaining, None) is not None:
+        return None
     return found
 
 
-def _generate_code(module: cst.Module, node: cst.CSTNode) -> tuple[Spans, list[str]]:
+def _generate_code(
+    module: cst.Module, node: cst.CSTNode, indents: Sequence[str] = ()
+) -> tuple[Spans, list[str]]:
     state = _SpanRecordingState(
         default_indent=module.default_indent, default_newline=module.default_newline
     )
+    for indent in indents:
+        state.increase_indent(indent)
     node._codegen(state)
     return state.spans, state.tokens
 

@@ -66,6 +66,14 @@ AWKWARD_SOURCES = {
         "    torch.cuda.x()\n    # trailing\n# after\nclass C: pass\nif x:\n  y\nelse:\n  z\n"
     ),
     "a decorator continued with a backslash": "@\\\ndeco\ndef f(): torch.cuda.x()\ny = 1\n",
+    "methods, nested functions and their comments": (
+        'import torch\n\nclass A:\n    """Doc."""\n\n    # a comment\n    @property\n'
+        "    def d(self):\n        x = 1; y = torch.cuda.x()\n\n        # inner\n"
+        "        def inner():\n           return torch.device('cuda')\n        return inner\n"
+        "    class B:\n      async def g(self): await torch.cuda.y()\n"
+        "      def k(self):\n          pass\n"
+        "def h(): return 1\n"
+    ),
 }
 
 
@@ -104,3 +112,22 @@ def test_a_node_used_twice_is_left_to_libcst() -> None:
     wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
     seed(wrapper)
     assert wrapper.resolve(ParentNodeProvider)[name] is not None
+
+
+def test_a_node_in_a_method_is_placed_by_the_method_alone() -> None:
+    code = "class A:\n    def f(self):\n        return torch.cuda.x()\n\n    def g(self):\n"
+    code += "        pass\n"
+    module = cst.parse_module(code)
+    seeded = MetadataWrapper(module, unsafe_skip_copy=True)
+    seed(seeded, code)
+    positions = seeded.resolve(PositionProvider)
+    assert isinstance(positions, LazyPositions)
+    class_body = cst.ensure_type(module.body[0], cst.ClassDef).body.body
+    method = cst.ensure_type(class_body[0], cst.FunctionDef)
+    returned = cst.ensure_type(method.body.body[0], cst.SimpleStatementLine)
+    call = cst.ensure_type(returned.body[0], cst.Return).value
+    assert call is not None
+    expected = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)[call]
+    assert positions[call] == expected
+    assert positions._whole is None
+    assert list(positions._statements) == [returned]
