@@ -47,6 +47,10 @@ IN_PROCESS_LIMIT = 64
 """Below this many files a pool's start-up costs more than it saves (pre-commit runs)."""
 POOL_MIN_FILES = 4
 """Fewer files to parse than this are parsed in-process: a pool is not worth its start-up."""
+OVERLAP_MIN_FILES = 500
+"""A file to parse found with this many files still to read goes to a worker at once:
+reading them (a warm run of a large tree) takes longer than starting the pool, and the
+file is parsed meanwhile (one file edited in a large tree)."""
 GC_YOUNG_THRESHOLD = 10_000
 """Allocations between young-generation collections while a file is analysed (700 by default)."""
 
@@ -318,11 +322,11 @@ def _answer_here(
 class _Parsing:
     """The files that need the parser, analysed while the parent is still reading others.
 
-    Files are kept in-process until there are ``POOL_MIN_FILES`` of them (a pre-commit
-    run never pays a pool's start-up); from then on each one goes to a worker as soon
-    as the parent finds it, so reading, cache look-ups and the prefilter's scan in the
-    parent overlap with parsing in the workers. Results are handed back in the order
-    the files were added.
+    Files are kept in-process until there are ``POOL_MIN_FILES`` of them, or one is found
+    with ``OVERLAP_MIN_FILES`` files still to read (a pre-commit run never pays a pool's
+    start-up); from then on each one goes to a worker as soon as the parent finds it, so
+    reading, cache look-ups and the prefilter's scan in the parent overlap with parsing
+    in the workers. Results are handed back in the order the files were added.
     """
 
     def __init__(self, analyzer: Analyzer, jobs: int) -> None:
@@ -339,10 +343,11 @@ class _Parsing:
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
 
-    def add(self, item: _ToParse) -> None:
+    def add(self, item: _ToParse, still_to_read: int) -> None:
         if self._pool is None:
             self._waiting.append(item)
-            if self._jobs > 1 and len(self._waiting) >= POOL_MIN_FILES:
+            enough = len(self._waiting) >= POOL_MIN_FILES or still_to_read >= OVERLAP_MIN_FILES
+            if self._jobs > 1 and enough:
                 self._pool = ProcessPoolExecutor(max_workers=self._jobs, mp_context=_fork())
                 for waiting in self._waiting:
                     self._submit(waiting)
@@ -431,10 +436,10 @@ def analyze_files(
             progress(done, total)
 
     with _Parsing(analyzer, jobs or default_jobs()) as parsing:
-        for index, source_file in _biggest_first(files):
+        for position, (index, source_file) in enumerate(_biggest_first(files)):
             answer = _answer_here(analyzer, index, source_file, cache)
             if isinstance(answer, _ToParse):
-                parsing.add(answer)
+                parsing.add(answer, still_to_read=total - position - 1)
             else:
                 finished(index, answer)
         for item, (result, digest) in parsing.results():

@@ -44,6 +44,22 @@ def test_enough_files_to_parse_use_the_pool(
         check_json("--no-cache", "--jobs", "2", cwd=tmp_path)
 
 
+def test_a_file_to_parse_found_early_in_a_large_tree_goes_to_a_worker(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _cuda_files(tmp_path, 1)
+    for index in range(6):
+        write(tmp_path, f"plain{index}.py", "print('nothing to see')\n")
+    monkeypatch.setattr(engine, "OVERLAP_MIN_FILES", 5)
+    _, in_process = check_json("--no-cache", "--jobs", "1", cwd=tmp_path)
+    monkeypatch.setattr(engine, "ProcessPoolExecutor", _NoPool)
+    with pytest.raises(AssertionError, match="process pool"):
+        check_json("--no-cache", "--jobs", "2", cwd=tmp_path)
+    monkeypatch.setattr(engine, "OVERLAP_MIN_FILES", 9)
+    _, still_in_process = check_json("--no-cache", "--jobs", "2", cwd=tmp_path)
+    assert still_in_process == in_process
+
+
 def test_a_warm_run_starts_no_pool(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     _cuda_files(tmp_path, POOL_MIN_FILES * 3)
     _, cold = check_json("--jobs", "2", cwd=tmp_path)
