@@ -3,11 +3,11 @@
 Rules ask one question of a name: which absolute import does it come from
 (``c.synchronize`` after ``from torch import cuda as c`` is ``torch.cuda.synchronize``).
 libcst answers it from ``ScopeProvider``, a scope analysis of the whole module that
-costs about as much as parsing it. For most names no scope can change the answer:
-the first part of the dotted name (``torch``) is bound at module level by import
-statements only, and no scope the node is in binds it, so every use resolves to those
-imports. Python's own symbol table (:mod:`symtable`, built at C speed) says which
-scopes bind the name.
+costs about as much as parsing it. Most names need much less: the scopes around the
+node bind the first part of the dotted name (``torch``) by import statements, or not
+at all, or (a function) as a parameter, so the answer follows from those imports.
+Python's own symbol table (:mod:`symtable`, built at C speed) says which scopes bind
+the name and how.
 
 The answer is then libcst's own arithmetic on those imports: the longest prefix of the
 dotted name an import binds (``torch.cuda`` for ``import torch.cuda``), and
@@ -17,11 +17,12 @@ libcst's answer could differ:
 
 - some scope declares the name ``global`` or ``nonlocal``, a scope the symbol table
   cannot place binds it, or the symbol table cannot be built;
-- a scope the node is in binds the name other than by import and has no import of
-  it (a parameter, an assignment: the answer then depends on the order of bindings
-  this module does not track), or is a class that binds it, or a lambda or
-  comprehension that binds it; a scope with both an import and another binding
-  (``except ImportError: x = None``) gets the import's names, as in libcst;
+- a scope the node is in binds the name other than by import or as a parameter and
+  has no import of it (an assignment: the answer then depends on the order of bindings
+  this module does not track), or is a class the node is directly in that binds it (a
+  method does not see its class's names), or a lambda or comprehension that binds it;
+  a scope with both an import and another binding (``except ImportError: x = None``)
+  gets the import's names, as in libcst;
 - an import in the node's own scope binding the name is not known to come before it
   (in an earlier statement of a block that holds both), and leaving it out changes
   the answer: libcst lets a use see only the imports of its own scope before it, but
@@ -33,7 +34,9 @@ libcst's answer could differ:
 
 A node libcst's scope analysis never visits (inside an import, ``global`` or
 ``nonlocal`` statement, the ``attr`` of an attribute, a keyword argument's name) has
-no scope there and so no names; it gets none here either.
+no scope there and so no names; it gets none here either. As in libcst, the name of a
+parameter, def or class gets the names of every binding of the scope it is bound in,
+and a name an assignment-like target binds gets none.
 
 The tests compare every answer with libcst's provider, name for name, on the fixtures
 and on snippets written to hit each case above; ``benchmarks/compare_names.py`` does it
