@@ -27,7 +27,7 @@ names here.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from types import MappingProxyType
 
 import libcst as cst
@@ -38,12 +38,11 @@ from libcst.metadata import (
     PositionProvider,
     QualifiedName,
     QualifiedNameProvider,
-    QualifiedNameSource,
     Scope,
     ScopeProvider,
 )
 
-from portcheck.module_imports import ModuleImports, dotted_head
+from portcheck.module_imports import ModuleImports, dotted_head, imported_names
 from portcheck.positions import LazyPositions
 from portcheck.walk import OrderUnknown, field_order, formatting_types
 
@@ -149,10 +148,9 @@ class LazyQualifiedNames(Mapping[cst.CSTNode, "set[QualifiedName]"]):
         self._parents = parents
         self._scopes = scopes
         self._known: dict[cst.CSTNode, set[QualifiedName]] = {}
-        self._imports = None if text is None else ModuleImports(module, parents, text)
+        self._imports = ModuleImports(module, parents, text)
         self._imported: dict[cst.CSTNode, set[str] | None] = {}
         """What ``ModuleImports`` answered per node (None: ask libcst); rules ask again."""
-        self._bound: frozenset[str] | None = None
 
     def __getitem__(self, node: cst.CSTNode) -> set[QualifiedName]:
         known = self._known.get(node)
@@ -176,15 +174,14 @@ class LazyQualifiedNames(Mapping[cst.CSTNode, "set[QualifiedName]"]):
         """
         head = dotted_head(node)
         if head is not None:
-            if head not in self._import_bound():
+            if head not in self._imports.import_heads():
                 return set()
-            if self._imports is not None:
-                if node in self._imported:
-                    known = self._imported[node]
-                else:
-                    known = self._imported[node] = self._imports.imported(node, head)
-                if known is not None:
-                    return set(known)  # a copy: the caller may change it
+            if node in self._imported:
+                known = self._imported[node]
+            else:
+                known = self._imported[node] = self._imports.imported(node, head)
+            if known is not None:
+                return set(known)  # a copy: the caller may change it
         elif type(node) is not cst.SimpleString and type(node) is not cst.ConcatenatedString:
             return set()  # no dotted name, and not a string annotation libcst resolves
         try:
@@ -192,38 +189,9 @@ class LazyQualifiedNames(Mapping[cst.CSTNode, "set[QualifiedName]"]):
         except KeyError:
             return set()
 
-    def _import_bound(self) -> frozenset[str]:
-        if self._bound is None:
-            self._bound = frozenset(
-                _bound_name(alias)
-                for statement in self._parents
-                if type(statement) in (cst.Import, cst.ImportFrom)
-                and not isinstance(statement.names, cst.ImportStar)
-                for alias in statement.names
-            )
-        return self._bound
-
     def __iter__(self) -> Iterator[cst.CSTNode]:
         yield self._module
         yield from self._parents
 
     def __len__(self) -> int:
         return 1 + len(self._parents)
-
-
-def imported_names(names: Iterable[QualifiedName]) -> set[str]:
-    """The names that come from absolute imports.
-
-    Local names and relative imports are dropped: a project's own ``cuda_utils``
-    module or ``cuda`` variable is never a CUDA API.
-    """
-    return {
-        name.name
-        for name in names
-        if name.source is QualifiedNameSource.IMPORT and not name.name.startswith(".")
-    }
-
-
-def _bound_name(alias: cst.ImportAlias) -> str:
-    """The first part of the local name an import binds (``a`` for ``import a.b``)."""
-    return (alias.evaluated_alias or alias.evaluated_name).split(".")[0]

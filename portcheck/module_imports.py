@@ -48,11 +48,11 @@ from __future__ import annotations
 import re
 import symtable
 import warnings
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 import libcst as cst
-from libcst.metadata import GlobalScope, ImportAssignment, QualifiedNameSource
+from libcst.metadata import GlobalScope, ImportAssignment, QualifiedName, QualifiedNameSource
 
 _NEVER_VISITED_INSIDE = frozenset({cst.Import, cst.ImportFrom, cst.Global, cst.Nonlocal})
 """Statements whose names libcst's scope analysis never visits (every version since 1.0)."""
@@ -134,7 +134,10 @@ class ModuleImports:
     """One module's import-bound names, answered without a scope analysis where possible."""
 
     def __init__(
-        self, module: cst.Module, parents: Mapping[cst.CSTNode, cst.CSTNode], text: str
+        self,
+        module: cst.Module,
+        parents: Mapping[cst.CSTNode, cst.CSTNode],
+        text: str | None,
     ) -> None:
         self._module = module
         self._parents = parents
@@ -152,11 +155,24 @@ class ModuleImports:
         self._strings_may_bind: bool | None = None
         self._names: dict[tuple[object, ...], frozenset[str]] = {}
         self._holding: dict[str, dict[tuple[str, ...], list[symtable.SymbolTable]]] | None = None
+        self._heads: frozenset[str] | None = None
+
+    def import_heads(self) -> frozenset[str]:
+        """The first part of every name an import statement of the module binds (``a``
+        for ``import a.b``): no other name can have import names."""
+        if self._heads is None:
+            self._scan()
+            self._heads = frozenset(
+                bound.split(".")[0] for imports in self._imports.values() for bound in imports
+            )
+        return self._heads
 
     def imported(self, node: cst.CSTNode, head: str) -> set[str] | None:
         """The node's names from absolute imports, or None when libcst must be asked.
 
-        ``head`` is the first part of the node's dotted name, which an import binds.
+        ``head`` is the first part of the node's dotted name, which an import binds. Without
+        the source text there is no symbol table, and only nodes libcst never visits
+        are answered.
         """
         self._scan()
         place = self._place(node)
@@ -203,15 +219,11 @@ class ModuleImports:
         key = (prefix, full_name, *map(id, statements))
         known = self._names.get(key)
         if known is None:
-            names = set()
+            names: set[QualifiedName] = set()
             for statement in dict.fromkeys(statements):
                 assignment = ImportAssignment(prefix, _ANY_SCOPE, statement, 0, statement)
                 names |= assignment.get_qualified_names_for(full_name)
-            known = self._names[key] = frozenset(
-                name.name
-                for name in names
-                if name.source is QualifiedNameSource.IMPORT and not name.name.startswith(".")
-            )
+            known = self._names[key] = frozenset(imported_names(names))
         return known
 
     def _lookup_chain(
@@ -423,9 +435,7 @@ class ModuleImports:
         """The symbol tables that have ``name``, by path; built once for every name an
         import binds (one set intersection per table)."""
         if self._holding is None:
-            imported = {
-                bound.split(".")[0] for imports in self._imports.values() for bound in imports
-            }
+            imported = self.import_heads()
             self._holding = {}
             for path, same_path in self._symbol_tables().items():
                 for table in same_path:
@@ -438,6 +448,8 @@ class ModuleImports:
         rejects the source or has a kind of scope libcst's nesting may not match."""
         if self._tables is None:
             self._tables = {}
+            if self._text is None:
+                return self._tables
             try:
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")
@@ -488,6 +500,19 @@ class ModuleImports:
                     return True
             parent = self._parents.get(parent)
         return False
+
+
+def imported_names(names: Iterable[QualifiedName]) -> set[str]:
+    """The names that come from absolute imports.
+
+    Local names and relative imports are dropped: a project's own ``cuda_utils``
+    module or ``cuda`` variable is never a CUDA API.
+    """
+    return {
+        name.name
+        for name in names
+        if name.source is QualifiedNameSource.IMPORT and not name.name.startswith(".")
+    }
 
 
 def _first_binding(

@@ -111,19 +111,17 @@ class LazyPositions(Mapping[cst.CSTNode, CodeRange]):
                 return None
             path.append(parent)
         path.reverse()  # module, top-level statement, ..., node
-        statement, indents = path[1], []
-        for depth in range(1, len(path) - 2):
-            definition, block, inner = path[depth], path[depth + 1], path[depth + 2]
-            if definition is not statement:
-                continue
+        depth, indents = 1, []
+        while depth + 2 < len(path):  # down through definition, its block, a statement
+            definition, block = path[depth], path[depth + 1]
             is_definition = type(definition) is cst.FunctionDef or type(definition) is cst.ClassDef
-            if not is_definition or definition.body is not block:
+            if not is_definition or type(block) is not cst.IndentedBlock:
                 break
-            if type(block) is not cst.IndentedBlock or not any(inner is s for s in block.body):
+            if definition.body is not block:
                 break
             indents.append(module.default_indent if block.indent is None else block.indent)
-            statement = inner
-        return statement, indents
+            depth += 2
+        return path[depth], indents
 
     def _place(self, statement: cst.CSTNode, indents: list[str]) -> _PlacedStatement | None:
         """The statement's own spans and the line it starts on, if the text confirms it."""
