@@ -1,7 +1,7 @@
 """Do portcheck's import names equal libcst's on real code? Every node of every file, compared.
 
 portcheck answers "which import does this name come from" without libcst's scope
-analysis where it can (``portcheck/module_imports.py``). This script parses each
+analysis where it can (``portcheck/fastcst/import_names.py``). This script parses each
 Python file under the given directories, asks both for every node the rules could
 ask about, and prints every difference (there should be none), with how many
 files needed the scope analysis for a dotted name. Strings, which libcst resolves
@@ -22,12 +22,12 @@ from pathlib import Path
 import libcst as cst
 from libcst.metadata import MetadataWrapper, QualifiedNameProvider
 
-from portcheck.engine import Analyzer
+from portcheck.analyze import Analyzer
+from portcheck.fastcst.metadata import LazyQualifiedNames, LazyScopes, imported_names, parent_map
+from portcheck.fastcst.walk import formatting_types
 from portcheck.knowledge import load_knowledge
-from portcheck.metadata import LazyQualifiedNames, LazyScopes, imported_names, parent_map
 from portcheck.registry import all_rules
 from portcheck.source import read_source
-from portcheck.walk import formatting_types
 
 STRINGS = (cst.SimpleString, cst.ConcatenatedString)
 

@@ -3,7 +3,7 @@
 An entry is the findings, diagnostics and suppressions one file produced, stored as
 JSON under a key that hashes everything the result depends on: the file's bytes and
 display path, and a *fingerprint* of the run — portcheck's version, every field of the
-:class:`~portcheck.engine.Analyzer` (knowledge target, enabled rule ids, file-size
+:class:`~portcheck.analyze.Analyzer` (knowledge target, enabled rule ids, file-size
 limit, prefilter switch, and whatever is added there later), the rule classes with
 their source files, and portcheck's own code and knowledge data (by size and mtime, so
 an edit in a development checkout invalidates the cache too). Filtering (``--select``
@@ -34,7 +34,7 @@ from portcheck.model import Diagnostic, Finding
 from portcheck.suppress import Suppression
 
 if TYPE_CHECKING:
-    from portcheck.engine import FileResult
+    from portcheck.model import FileResult
 
 CACHE_DIR_NAME = ".portcheck_cache"
 FORMAT = 1

@@ -13,11 +13,12 @@ import click
 from portcheck import __version__
 
 if TYPE_CHECKING:
+    from portcheck.analyze import Analyzer
     from portcheck.cache import ResultCache
     from portcheck.config import Overrides, Settings
-    from portcheck.engine import Analyzer, FileResult
     from portcheck.filter import FilterOptions
     from portcheck.fix.files import FixRequest
+    from portcheck.model import FileResult
     from portcheck.run import Report
 
 STDIN_PATH = Path("-")
@@ -192,8 +193,8 @@ def check(
 
     PATH `-` reads one source from standard input (name it with --stdin-filename).
     """
+    from portcheck.analyze import Analyzer
     from portcheck.config import Overrides, render_settings
-    from portcheck.engine import Analyzer
     from portcheck.gate import evaluate
     from portcheck.run import build_report, collect
 
@@ -322,9 +323,9 @@ def lsp(config_file: Path | None) -> None:
 
     Needs the lsp extra: pip install 'portcheck[lsp]'.
     """
+    from portcheck.analyze import Analyzer
     from portcheck.baseline import BaselineError
     from portcheck.config import Overrides
-    from portcheck.engine import Analyzer
     from portcheck.filter import filter_options
 
     try:
@@ -365,9 +366,9 @@ def write_baseline(
 
     Rewrite it whenever findings are fixed: fixed findings drop out of it.
     """
+    from portcheck.analyze import Analyzer
     from portcheck.baseline import write
     from portcheck.config import Overrides
-    from portcheck.engine import Analyzer
     from portcheck.run import build_report, collect
 
     overrides = Overrides(target=target, select=_split_codes(select), ignore=_split_codes(ignore))

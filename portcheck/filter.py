@@ -27,7 +27,7 @@ from portcheck.suppress import UNUSED_SUPPRESSION, scan
 from portcheck.suppress import apply as apply_suppressions
 
 if TYPE_CHECKING:
-    from portcheck.engine import FileResult
+    from portcheck.model import FileResult
     from portcheck.run import Report
 
 
@@ -101,7 +101,7 @@ class FixableFindings:
     options: FilterOptions
 
     def __call__(self, text: str, findings: Sequence[Finding]) -> list[Finding]:
-        from portcheck.engine import FileResult
+        from portcheck.model import FileResult
 
         if not findings:
             return []

@@ -23,8 +23,8 @@ from pygls.lsp.server import LanguageServer
 from pygls.workspace import TextDocument
 
 from portcheck import __version__
+from portcheck.analyze import Analyzer
 from portcheck.discover import SourceFile, display_path, file_kind
-from portcheck.engine import Analyzer
 from portcheck.filter import FilterOptions, FixableFindings, filter_results
 from portcheck.fix import fix_source
 from portcheck.model import Finding

@@ -1,4 +1,4 @@
-"""The records that flow through the pipeline: findings and per-file diagnostics.
+"""The records that flow through the pipeline: findings, per-file diagnostics and results.
 
 They are plain frozen dataclasses so that every later stage (filter, score, report,
 cache, merge) can be a pure function of them, and so that a JSON report can be read
@@ -8,7 +8,13 @@ back into the same objects.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    import libcst as cst
+
+    from portcheck.rule import Fix
+    from portcheck.suppress import Suppression
 
 Category = Literal["auto", "rewrite", "blocker", "caution"]
 CATEGORIES: tuple[Category, ...] = ("auto", "rewrite", "blocker", "caution")
@@ -89,3 +95,16 @@ class Diagnostic:
     def from_json(cls, record: dict[str, Any]) -> Diagnostic:
         known = set(cls.__dataclass_fields__)
         return cls(**{key: value for key, value in record.items() if key in known})
+
+
+@dataclass
+class FileResult:
+    """What one file produced; ``fixes`` is only filled when fixes were asked for."""
+
+    path: str
+    findings: list[Finding] = field(default_factory=list)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    fixes: list[tuple[Finding, Fix | None]] = field(default_factory=list)
+    parsed: bool = False
+    module: cst.Module | None = None
+    suppressions: tuple[Suppression, ...] = ()

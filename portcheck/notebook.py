@@ -37,7 +37,7 @@ from portcheck.model import Diagnostic, Finding, Severity
 from portcheck.source import SourceText
 
 if TYPE_CHECKING:
-    from portcheck.engine import Analyzer
+    from portcheck.analyze import Analyzer
 
 PYTHON_CELL_MAGICS = frozenset(
     {"capture", "debug", "prun", "pypy", "python", "python3", "time", "timeit"}

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TextIO
 
-from portcheck.engine import Progress
+from portcheck.schedule import Progress
 
 REDRAW_SECONDS = 0.1
 

@@ -23,10 +23,10 @@ from libcst.metadata import (
     ScopeProvider,
 )
 
-from portcheck.metadata import LazyQualifiedNames, imported_names
+from portcheck.fastcst.metadata import LazyQualifiedNames, imported_names
+from portcheck.fastcst.walk import callback_names
 from portcheck.model import Category, Finding
 from portcheck.prefilter import Needles
-from portcheck.walk import callback_names
 
 if TYPE_CHECKING:
     from portcheck.knowledge import Knowledge

@@ -8,10 +8,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from portcheck import __version__
+from portcheck.analyze import Analyzer
 from portcheck.cache import ResultCache
 from portcheck.discover import DEFAULT_EXCLUDES, discover
-from portcheck.engine import Analyzer, FileResult, Progress, analyze_files
-from portcheck.model import CATEGORIES, Diagnostic, Finding
+from portcheck.model import CATEGORIES, Diagnostic, FileResult, Finding
+from portcheck.schedule import Progress, analyze_files
 from portcheck.score import Score, score
 
 

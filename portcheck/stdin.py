@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from portcheck.analyze import Analyzer
 from portcheck.discover import SourceFile, display_path, file_kind
-from portcheck.engine import Analyzer, FileResult
 from portcheck.fix.files import FIXABLE_KINDS, FileFix, FixRequest, fix_text
 from portcheck.fix.write import encode_like
-from portcheck.model import Diagnostic
+from portcheck.model import Diagnostic, FileResult
 from portcheck.source import decode_source
 
 STDIN_NAME = "-"

@@ -12,8 +12,8 @@ import re
 
 import libcst as cst
 
-from portcheck import resolve
-from portcheck.resolve import ParentOf
+from portcheck import expressions
+from portcheck.expressions import ParentOf
 
 
 def is_option_value(node: cst.CSTNode, parent_of: ParentOf, option: re.Pattern[str]) -> bool:
@@ -31,7 +31,7 @@ def is_option_value(node: cst.CSTNode, parent_of: ParentOf, option: re.Pattern[s
     if not isinstance(call, cst.Call) or not _is_add_argument(call.func):
         return False
     names = [
-        resolve.string_value(candidate.value)
+        expressions.string_value(candidate.value)
         for candidate in call.args
         if candidate.keyword is None or candidate.keyword.value == "dest"
     ]

@@ -13,7 +13,7 @@ from functools import lru_cache
 
 import libcst as cst
 
-from portcheck import resolve
+from portcheck import expressions
 from portcheck.knowledge import Knowledge
 from portcheck.prefilter import Needles
 from portcheck.rule import Invalid, Rule, Valid
@@ -66,7 +66,7 @@ class AscendCaveat(Rule):
         return Needles(names=frozenset(name.rsplit(".", 1)[-1] for name in names))
 
     def visit_Attribute(self, node: cst.Attribute) -> None:
-        if not resolve.is_dotted_name(node):
+        if not expressions.is_dotted_name(node):
             return
         names = self.qualified_names(node) & _caveat_names(self.knowledge)
         if not names:

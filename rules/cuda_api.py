@@ -13,8 +13,8 @@ from dataclasses import dataclass
 import libcst as cst
 from libcst.metadata import Scope, ScopeProvider
 
-from portcheck import imports, resolve
-from portcheck.imports import ImportBinding
+from portcheck import expressions, import_bindings
+from portcheck.import_bindings import ImportBinding
 from portcheck.knowledge import ApiFact, Knowledge
 from portcheck.prefilter import Needles
 from portcheck.rule import Edit, Fix, Invalid, Rule, RuleContext, Valid
@@ -178,18 +178,18 @@ class CudaApi(Rule):
                 self._report_use(use.node, use.api, use.fact, None)
 
     def _record_bindings(self, statement: cst.Import | cst.ImportFrom) -> None:
-        found = [b for b in imports.aliased_bindings(statement) if is_cuda_name(b.target)]
+        found = [b for b in import_bindings.aliased_bindings(statement) if is_cuda_name(b.target)]
         self._bindings.extend(found)
 
     def _check(self, node: cst.Attribute | cst.Name) -> None:
-        if not resolve.is_dotted_name(node):
+        if not expressions.is_dotted_name(node):
             return
         names = sorted(name for name in self.qualified_names(node) if is_cuda_name(name))
         if not names or self._is_covered_by_parent(node) or self._is_in_import(node):
             return
         api = names[0]
         fact = self.knowledge.api(api)
-        base = imports.base_name(node)
+        base = import_bindings.base_name(node)
         assert base is not None  # a dotted name starts with a Name
         if "torch" in self.qualified_names(base):
             self._report_use(node, api, fact, self._direct_fix(node, base, fact))
@@ -244,7 +244,7 @@ class CudaApi(Rule):
         replacement = _fixable_replacement(fact)
         if replacement is None or not replacement.startswith("torch."):
             return None
-        new = _with_parens_of(node, imports.dotted_expression(base.value + replacement[5:]))
+        new = _with_parens_of(node, import_bindings.dotted_expression(base.value + replacement[5:]))
         return Fix(edits=(Edit(node, new),), needs_torch_npu_import=True)
 
     def _import_units(self) -> list[list[ImportBinding]]:
@@ -286,7 +286,7 @@ class CudaApi(Rule):
 
     def _uses_of(self, binding: ImportBinding) -> list[_Use] | None:
         """Every use of the binding, or None if some use is not a reported CUDA name."""
-        references = imports.binding_references(binding, self._scope_of)
+        references = import_bindings.binding_references(binding, self._scope_of)
         uses = [use for use in self._aliased_uses if id(use.base) in (references or ())]
         if references is None or {id(use.base) for use in uses} != references:
             return None
@@ -301,7 +301,8 @@ class CudaApi(Rule):
             if fact is None or path is None or not _is_module(fact, path):
                 return None
             return Edit(
-                binding.alias, binding.alias.with_changes(name=imports.dotted_expression(path))
+                binding.alias,
+                binding.alias.with_changes(name=import_bindings.dotted_expression(path)),
             )
         return self._from_import_edit(statement, unit)
 
@@ -325,7 +326,7 @@ class CudaApi(Rule):
         if len(modules) != 1:
             return None
         (module,) = modules
-        original_module = imports.dotted_name(statement.module)
+        original_module = import_bindings.dotted_name(statement.module)
         if module != "torch_npu":
             fact = self.knowledge.api(original_module)
             if (
@@ -339,7 +340,7 @@ class CudaApi(Rule):
             for binding, path in zip(unit, targets)
             if path
         ]
-        new = statement.with_changes(module=imports.dotted_expression(module), names=names)
+        new = statement.with_changes(module=import_bindings.dotted_expression(module), names=names)
         return Edit(statement, new)
 
     def _scope_of(self, node: cst.CSTNode) -> Scope | None:
@@ -399,12 +400,12 @@ def _aliased_use_edits(
     new_tail = use_path[len(binding_path) :]
     if new_tail == use.api[len(binding.target) :]:
         return ()
-    new = imports.dotted_expression(use.base.value + new_tail)
+    new = import_bindings.dotted_expression(use.base.value + new_tail)
     return (Edit(use.node, _with_parens_of(use.node, new)),)
 
 
 def _renamed_alias(alias: cst.ImportAlias, leaf: str) -> cst.ImportAlias:
-    name = imports.dotted_name(alias.name)
+    name = import_bindings.dotted_name(alias.name)
     if leaf == name:
         return alias
     asname = alias.asname or cst.AsName(name=cst.Name(name))

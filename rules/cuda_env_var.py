@@ -11,7 +11,7 @@ import re
 
 import libcst as cst
 
-from portcheck import resolve
+from portcheck import expressions
 from portcheck.prefilter import Needles
 from portcheck.rule import Edit, Fix, Invalid, Rule, Valid
 
@@ -67,7 +67,7 @@ class CudaEnvVar(Rule):
     )
 
     def visit_SimpleString(self, node: cst.SimpleString) -> None:
-        name = resolve.string_value(node)
+        name = expressions.string_value(node)
         if name is None or not CUDA_ENV_PATTERN.fullmatch(name):
             return
         if not self._is_environment_access(node):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from portcheck import resolve
+from portcheck import expressions
 from portcheck.prefilter import Needles
 from portcheck.rule import Invalid, Rule, Valid
 
@@ -91,8 +91,8 @@ def _builds_cuda(call: cst.Call) -> bool:
 
 def _mentions_cuda_source(node: cst.BaseExpression) -> bool:
     """A ``.cu`` file named anywhere in the argument: a list, ``os.path.join(...)``, ..."""
-    for string in resolve.string_literals(node):
-        text = resolve.string_value(string)
+    for string in expressions.string_literals(node):
+        text = expressions.string_value(string)
         if text is not None and text.endswith(CUDA_SOURCE_SUFFIXES):
             return True
     return False

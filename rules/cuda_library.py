@@ -12,7 +12,7 @@ from __future__ import annotations
 import libcst as cst
 from libcst.helpers import get_full_name_for_node
 
-from portcheck import resolve
+from portcheck import expressions
 from portcheck.knowledge import ApiFact, Knowledge
 from portcheck.prefilter import Needles
 from portcheck.rule import Invalid, Rule, Valid
@@ -77,7 +77,7 @@ class CudaOnlyLibrary(Rule):
             self._report_name(alias, f"{module}.{get_full_name_for_node(alias.name)}", "import")
 
     def visit_Call(self, node: cst.Call) -> None:
-        if self._is_decorator(node) or not resolve.is_dotted_name(node.func):
+        if self._is_decorator(node) or not expressions.is_dotted_name(node.func):
             return
         for name in sorted(self.qualified_names(node.func)):
             if self._report_name(node.func, name, "call"):
@@ -85,7 +85,7 @@ class CudaOnlyLibrary(Rule):
 
     def visit_Decorator(self, node: cst.Decorator) -> None:
         target = node.decorator.func if isinstance(node.decorator, cst.Call) else node.decorator
-        if not resolve.is_dotted_name(target):
+        if not expressions.is_dotted_name(target):
             return
         for name in sorted(self.qualified_names(target)):
             if self._report_name(target, name, "decorator"):

@@ -14,7 +14,7 @@ import re
 import libcst as cst
 from libcst.metadata import ScopeProvider
 
-from portcheck import resolve
+from portcheck import expressions
 from portcheck.prefilter import Needles
 from portcheck.rule import Edit, Fix, Invalid, Rule, Valid
 
@@ -103,16 +103,16 @@ class DeviceString(Rule):
     )
 
     def visit_SimpleString(self, node: cst.SimpleString) -> None:
-        text = resolve.string_value(node)
-        if text is None or not resolve.is_cuda_device_text(text):
+        text = expressions.string_value(node)
+        if text is None or not expressions.is_cuda_device_text(text):
             return
-        if resolve.is_docstring(node, self.parent):
+        if expressions.is_docstring(node, self.parent):
             return
         replacement = node.with_changes(value=node.value.replace("cuda", "npu", 1))
         self._report(node, node.value, replacement)
 
     def visit_FormattedString(self, node: cst.FormattedString) -> None:
-        head = resolve.cuda_fstring_head(node)
+        head = expressions.cuda_fstring_head(node)
         if head is None:
             return
         new_head = head.with_changes(value=head.value.replace("cuda", "npu", 1))
@@ -120,14 +120,14 @@ class DeviceString(Rule):
         self._report(node, self.context.module.code_for_node(node), replacement)
 
     def _report(self, node: cst.BaseExpression, text: str, replacement: cst.CSTNode) -> None:
-        if resolve.is_in_message(node, self.parent, self.qualified_names):
+        if expressions.is_in_message(node, self.parent, self.qualified_names):
             return
-        if resolve.is_saved_location(node, self.parent):
+        if expressions.is_saved_location(node, self.parent):
             return
-        root = resolve.device_expression_root(node, self.parent)
+        root = expressions.device_expression_root(node, self.parent)
         rewritable = not replacement.deep_equals(node)  # "\x63uda" has no "cuda" to replace
         certain = rewritable and (
-            resolve.is_device_position(root, self.parent, self.qualified_names, self._scope_of)
+            expressions.is_device_position(root, self.parent, self.qualified_names, self._scope_of)
             or is_option_value(root, self.parent, DEVICE_OPTION)
         )
         self.report(

@@ -12,7 +12,7 @@ import re
 
 import libcst as cst
 
-from portcheck import resolve
+from portcheck import expressions
 from portcheck.prefilter import Needles
 from portcheck.rule import Edit, Fix, Invalid, Rule, Valid
 
@@ -102,9 +102,9 @@ class NcclBackend(Rule):
     )
 
     def visit_SimpleString(self, node: cst.SimpleString) -> None:
-        if resolve.string_value(node) != "nccl" or resolve.is_docstring(node, self.parent):
+        if expressions.string_value(node) != "nccl" or expressions.is_docstring(node, self.parent):
             return
-        if resolve.is_in_message(node, self.parent, self.qualified_names):
+        if expressions.is_in_message(node, self.parent, self.qualified_names):
             return
         in_process_group = self._is_backend_argument(node)
         certain = (

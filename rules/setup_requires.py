@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from portcheck import requirements, resolve
+from portcheck import expressions, requirements
 from portcheck.prefilter import Needles
 from portcheck.rule import Invalid, Rule, Valid
 
@@ -48,11 +48,11 @@ class SetupRequires(Rule):
         for arg in node.args:
             if arg.keyword is None or arg.keyword.value not in REQUIREMENT_KEYWORDS:
                 continue
-            for string in resolve.string_literals(arg.value):
+            for string in expressions.string_literals(arg.value):
                 self._check_requirement(string)
 
     def _check_requirement(self, node: cst.CSTNode) -> None:
-        text = resolve.string_value(node)
+        text = expressions.string_value(node)
         name = requirements.requirement_name(text) if text else None
         fact = self.knowledge.package(name) if name else None
         if fact is None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from portcheck import resolve
+from portcheck import expressions
 from portcheck.prefilter import Needles
 from portcheck.rule import Edit, Fix, Invalid, Rule, Valid
 
@@ -56,7 +56,7 @@ class TensorCuda(Rule):
         func = node.func
         if not isinstance(func, cst.Attribute) or func.attr.value != "cuda":
             return
-        if resolve.is_dotted_name(func) and self.qualified_names(func):
+        if expressions.is_dotted_name(func) and self.qualified_names(func):
             return
         self.report(
             func,
@@ -70,7 +70,7 @@ class TensorCuda(Rule):
     def visit_Attribute(self, node: cst.Attribute) -> None:
         if node.attr.value != "is_cuda":
             return
-        if resolve.is_dotted_name(node) and self.qualified_names(node):
+        if expressions.is_dotted_name(node) and self.qualified_names(node):
             return
         self.report(
             node,

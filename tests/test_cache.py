@@ -115,8 +115,8 @@ def test_unwritable_cache_is_not_fatal(tmp_path: Path) -> None:
 
 
 def test_a_changed_rule_module_invalidates_the_cache(tmp_path: Path) -> None:
+    from portcheck.analyze import Analyzer
     from portcheck.cache import fingerprint
-    from portcheck.engine import Analyzer
 
     analyzer = Analyzer(target="torch_npu==2.14.0", rule_ids=("PC003",))
     rules = analyzer.rules()

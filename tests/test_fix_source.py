@@ -8,7 +8,7 @@ import libcst as cst
 import pytest
 
 from portcheck import registry
-from portcheck.engine import Analyzer
+from portcheck.analyze import Analyzer
 from portcheck.fix import fix_source
 from portcheck.knowledge import default_target
 from portcheck.model import Finding

@@ -7,6 +7,7 @@ import sys
 
 import pytest
 
+from knowledge_builder.derive import dumps
 from portcheck.knowledge import (
     UnknownTargetError,
     default_target,
@@ -14,7 +15,6 @@ from portcheck.knowledge import (
     known_targets,
     load_knowledge,
 )
-from portcheck.knowledge.derive import dumps
 from portcheck.knowledge.load import source_data_dir
 
 if sys.version_info >= (3, 11):

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from portcheck.knowledge.derive import derive_release, dumps
-from portcheck.knowledge.shim import derive_shim
-from portcheck.knowledge.wheel import WheelReader
+from knowledge_builder.derive import derive_release, dumps
+from knowledge_builder.shim import derive_shim
+from knowledge_builder.wheel import WheelReader
 
 TORCH = {
     "torch/cuda/__init__.py": (

@@ -15,9 +15,9 @@ from libcst.metadata import (
     QualifiedNameProvider,
 )
 
-from portcheck.metadata import LazyQualifiedNames, imported_names, parent_map, seed
-from portcheck.positions import LazyPositions
-from portcheck.walk import formatting_types, read_only_visits
+from portcheck.fastcst.metadata import LazyQualifiedNames, imported_names, parent_map, seed
+from portcheck.fastcst.positions import LazyPositions
+from portcheck.fastcst.walk import formatting_types, read_only_visits
 
 SOURCES = sorted(FIXTURES.rglob("*.py"))
 

@@ -1,6 +1,6 @@
 """Import names without libcst's scope analysis equal libcst's, including where scopes matter.
 
-Each snippet hits one of the rules of ``portcheck/module_imports.py``: the answers for
+Each snippet hits one of the rules of ``portcheck/fastcst/import_names.py``: the answers for
 every node must be libcst's, and the scope analysis must run exactly where the
 snippet says it has to (``True``) or not at all (``False``).
 """
@@ -11,8 +11,8 @@ import libcst as cst
 import pytest
 from libcst.metadata import MetadataWrapper, QualifiedNameProvider, ScopeProvider
 
-from portcheck.metadata import LazyQualifiedNames, LazyScopes, imported_names, seed
-from portcheck.walk import formatting_types
+from portcheck.fastcst.metadata import LazyQualifiedNames, LazyScopes, imported_names, seed
+from portcheck.fastcst.walk import formatting_types
 
 SNIPPETS: dict[str, tuple[str, bool]] = {
     "module imports, used in functions and classes": (

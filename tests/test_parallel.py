@@ -8,10 +8,11 @@ from pathlib import Path
 import pytest
 from conftest import check_json, write
 
-from portcheck import engine
+from portcheck import schedule
+from portcheck.analyze import Analyzer
 from portcheck.discover import discover
-from portcheck.engine import POOL_MIN_FILES, Analyzer, analyze_files
 from portcheck.knowledge import default_target
+from portcheck.schedule import POOL_MIN_FILES, analyze_files
 
 
 class _NoPool:
@@ -29,7 +30,7 @@ def test_a_pre_commit_sized_run_stays_in_process(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _cuda_files(tmp_path, POOL_MIN_FILES - 1)
-    monkeypatch.setattr(engine, "ProcessPoolExecutor", _NoPool)
+    monkeypatch.setattr(schedule, "ProcessPoolExecutor", _NoPool)
     code, report = check_json("--no-cache", "--jobs", "2", cwd=tmp_path)
     assert code == 1
     assert report["summary"]["files_parsed"] == POOL_MIN_FILES - 1
@@ -39,7 +40,7 @@ def test_enough_files_to_parse_use_the_pool(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _cuda_files(tmp_path, POOL_MIN_FILES)
-    monkeypatch.setattr(engine, "ProcessPoolExecutor", _NoPool)
+    monkeypatch.setattr(schedule, "ProcessPoolExecutor", _NoPool)
     with pytest.raises(AssertionError, match="process pool"):
         check_json("--no-cache", "--jobs", "2", cwd=tmp_path)
 
@@ -50,12 +51,12 @@ def test_a_file_to_parse_found_early_in_a_large_tree_goes_to_a_worker(
     _cuda_files(tmp_path, 1)
     for index in range(6):
         write(tmp_path, f"plain{index}.py", "print('nothing to see')\n")
-    monkeypatch.setattr(engine, "OVERLAP_MIN_FILES", 5)
+    monkeypatch.setattr(schedule, "OVERLAP_MIN_FILES", 5)
     _, in_process = check_json("--no-cache", "--jobs", "1", cwd=tmp_path)
-    monkeypatch.setattr(engine, "ProcessPoolExecutor", _NoPool)
+    monkeypatch.setattr(schedule, "ProcessPoolExecutor", _NoPool)
     with pytest.raises(AssertionError, match="process pool"):
         check_json("--no-cache", "--jobs", "2", cwd=tmp_path)
-    monkeypatch.setattr(engine, "OVERLAP_MIN_FILES", 9)
+    monkeypatch.setattr(schedule, "OVERLAP_MIN_FILES", 9)
     _, still_in_process = check_json("--no-cache", "--jobs", "2", cwd=tmp_path)
     assert still_in_process == in_process
 
@@ -63,7 +64,7 @@ def test_a_file_to_parse_found_early_in_a_large_tree_goes_to_a_worker(
 def test_a_warm_run_starts_no_pool(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     _cuda_files(tmp_path, POOL_MIN_FILES * 3)
     _, cold = check_json("--jobs", "2", cwd=tmp_path)
-    monkeypatch.setattr(engine, "ProcessPoolExecutor", _NoPool)
+    monkeypatch.setattr(schedule, "ProcessPoolExecutor", _NoPool)
     _, warm = check_json("--jobs", "2", cwd=tmp_path)
     assert warm == cold
 

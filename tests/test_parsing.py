@@ -8,7 +8,7 @@ import libcst as cst
 import pytest
 from conftest import FIXTURES
 
-from portcheck.parsing import parse_module
+from portcheck.fastcst.parsing import parse_module
 
 SOURCES = sorted(FIXTURES.rglob("*.py"))
 

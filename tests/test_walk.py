@@ -9,11 +9,12 @@ import pytest
 from conftest import FIXTURES, parsed_or_skip
 from libcst.metadata import MetadataWrapper, ScopeProvider
 
-from portcheck import engine
+from portcheck import analyze
+from portcheck.analyze import Analyzer
 from portcheck.discover import discover
-from portcheck.engine import Analyzer, FileResult
+from portcheck.fastcst.walk import read_only_visits
+from portcheck.model import FileResult
 from portcheck.registry import all_rules
-from portcheck.walk import read_only_visits
 
 EVERY_KIND_OF_STATEMENT = '''
 """Docstring."""
@@ -202,7 +203,7 @@ def test_the_engine_finds_the_same_with_either_traversal(monkeypatch: pytest.Mon
     files, _ = discover([FIXTURES], FIXTURES)
     analyzer = Analyzer("2.14.0", tuple(rule.id for rule in all_rules()))
     fast = [analyzer.analyze_file(source, keep_fixes=True) for source in files]
-    monkeypatch.setattr(engine, "read_only_visits", lambda: contextlib.nullcontext(False))
+    monkeypatch.setattr(analyze, "read_only_visits", lambda: contextlib.nullcontext(False))
     slow = [analyzer.analyze_file(source, keep_fixes=True) for source in files]
     assert sum(len(result.findings) for result in fast) > 100
     assert [result.findings for result in fast] == [result.findings for result in slow]

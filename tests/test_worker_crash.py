@@ -11,10 +11,11 @@ import pytest
 from conftest import write
 
 from portcheck import registry
+from portcheck.analyze import Analyzer
 from portcheck.discover import discover
-from portcheck.engine import POOL_MIN_FILES, Analyzer, analyze_files
 from portcheck.knowledge import default_target
 from portcheck.rule import Rule
+from portcheck.schedule import POOL_MIN_FILES, analyze_files
 
 
 class _CrashingRule(Rule):

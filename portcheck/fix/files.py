@@ -14,12 +14,13 @@ from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
+from portcheck.analyze import Analyzer
 from portcheck.discover import DEFAULT_EXCLUDES, SourceFile, discover
-from portcheck.engine import IN_PROCESS_LIMIT, Analyzer, FileResult, default_jobs
 from portcheck.fix.source import FindingFilter, fix_source
 from portcheck.fix.write import write_fixed_source
-from portcheck.model import Diagnostic
+from portcheck.model import Diagnostic, FileResult
 from portcheck.notebook import fix_notebook
+from portcheck.schedule import IN_PROCESS_LIMIT, default_jobs
 from portcheck.source import SourceText, read_source
 
 FIXABLE_KINDS = ("python", "notebook")

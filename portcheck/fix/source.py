@@ -24,7 +24,8 @@ from portcheck.source import SourceText
 from portcheck.suppress import Suppression
 
 if TYPE_CHECKING:
-    from portcheck.engine import Analyzer, FileResult
+    from portcheck.analyze import Analyzer
+    from portcheck.model import FileResult
 
 FindingFilter = Callable[[str, Sequence[Finding]], Sequence[Finding]]
 """``(source text, findings) -> the findings the user asked to see`` (the filter stage).

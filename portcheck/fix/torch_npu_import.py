@@ -13,7 +13,7 @@ from collections.abc import Sequence
 import libcst as cst
 import libcst.matchers as m
 
-from portcheck.imports import dotted_name
+from portcheck.import_bindings import dotted_name
 
 PACKAGE = "torch_npu"
 

@@ -1,6 +1,6 @@
 """The Ascend knowledge base: what each CUDA touchpoint becomes on torch_npu, per release.
 
-Generated facts come from the real torch_npu wheels (``python -m portcheck.knowledge.build``);
+Generated facts come from the real torch_npu wheels (``python -m knowledge_builder.build``);
 curated ones from ``rules/knowledge/curated.toml``.  Import cost is tiny: data loads lazily.
 """
 

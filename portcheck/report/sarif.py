@@ -234,8 +234,8 @@ def fix_replacements(report: Report) -> dict[Finding, Replacements]:
     One analysis per file; each fix is then applied alone to that parsed module, as the
     first pass of ``--fix`` would apply it. A fix that would not parse is left out.
     """
+    from portcheck.analyze import Analyzer
     from portcheck.discover import SourceFile
-    from portcheck.engine import Analyzer
     from portcheck.fix.apply import apply_fixes
     from portcheck.fix.plan import choose_fixes
     from portcheck.source import read_source

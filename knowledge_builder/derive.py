@@ -13,9 +13,9 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from portcheck.knowledge.overrides import CUBLAS_MATMUL_NOOP, OVERRIDES, Override
-from portcheck.knowledge.shim import SHIM_MEMBER, derive_shim
-from portcheck.knowledge.wheel import (
+from knowledge_builder.overrides import CUBLAS_MATMUL_NOOP, OVERRIDES, Override
+from knowledge_builder.shim import SHIM_MEMBER, derive_shim
+from knowledge_builder.wheel import (
     WheelReader,
     class_public_attributes,
     class_public_methods,

@@ -1,6 +1,6 @@
 """Regenerate ``rules/knowledge/torch_npu-<version>.json`` from pinned wheels.
 
-Run ``python -m portcheck.knowledge.build [--wheel-dir DIR] [--check]``.  Wheels are fetched
+Run ``python -m knowledge_builder.build [--wheel-dir DIR] [--check]``.  Wheels are fetched
 with ``pip download --no-deps`` into a cache, checked against the pinned sha256 and read
 with zipfile + ast only (nothing is imported), so a rerun is byte-identical.
 """
@@ -14,9 +14,9 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from portcheck.knowledge.derive import derive_release, dumps
+from knowledge_builder.derive import derive_release, dumps
+from knowledge_builder.wheel import WheelReader
 from portcheck.knowledge.load import curated_probes, data_dir
-from portcheck.knowledge.wheel import WheelReader
 
 
 @dataclass(frozen=True)
@@ -97,7 +97,7 @@ def build(wheel_dir: Path, out_dir: Path) -> dict[str, str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m portcheck.knowledge.build")
+    parser = argparse.ArgumentParser(prog="python -m knowledge_builder.build")
     parser.add_argument("--wheel-dir", type=Path, default=Path.home() / ".cache" / "portcheck-kb")
     parser.add_argument("--out-dir", type=Path, default=None)
     parser.add_argument("--check", action="store_true", help="fail if the files would change")

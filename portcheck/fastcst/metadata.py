@@ -12,10 +12,10 @@ providers spend it on work a rule rarely needs:
   the walk;
 - ``ScopeProvider`` analyses every scope of the module (as costly as parsing it), when
   the names rules ask about mostly come from module-level imports that nothing else
-  binds; :class:`~portcheck.module_imports.ModuleImports` answers those from Python's
+  binds; :class:`~portcheck.fastcst.import_names.ModuleImports` answers those from Python's
   symbol table, and the scope analysis runs only on a file where a question needs it;
 - ``PositionProvider`` computes a ``CodeRange`` for every node of the module, when
-  only reported nodes need one; :class:`~portcheck.positions.LazyPositions` computes
+  only reported nodes need one; :class:`~portcheck.fastcst.positions.LazyPositions` computes
   those, generating the code of only the statements that hold them.
 
 :func:`seed` puts all four into a ``MetadataWrapper`` before the rules run, so rules
@@ -42,9 +42,9 @@ from libcst.metadata import (
     ScopeProvider,
 )
 
-from portcheck.module_imports import ModuleImports, dotted_head, imported_names
-from portcheck.positions import LazyPositions
-from portcheck.walk import OrderUnknown, field_order, formatting_types
+from portcheck.fastcst.import_names import ModuleImports, dotted_head, imported_names
+from portcheck.fastcst.positions import LazyPositions
+from portcheck.fastcst.walk import OrderUnknown, field_order, formatting_types
 
 
 def seed(wrapper: MetadataWrapper, text: str | None = None) -> None:
@@ -170,7 +170,7 @@ class LazyQualifiedNames(Mapping[cst.CSTNode, "set[QualifiedName]"]):
         needs no scope look-up: every import-sourced qualified name libcst gives comes
         from an import that binds the first part of the node's dotted name (libcst's
         ``get_full_name_for_node``). The others are answered by
-        :class:`~portcheck.module_imports.ModuleImports` where it can.
+        :class:`~portcheck.fastcst.import_names.ModuleImports` where it can.
         """
         head = dotted_head(node)
         if head is not None:

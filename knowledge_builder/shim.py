@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import ast
 
-from portcheck.knowledge.wheel import WheelReader, dotted, string_list_assignment
+from knowledge_builder.wheel import WheelReader, dotted, string_list_assignment
 
 SHIM_MEMBER = "torch_npu/contrib/transfer_to_npu.py"
 WHITE_LISTS = (

@@ -1,7 +1,7 @@
 """Hand-kept classification for CUDA names whose Ascend path is not a same-name lookup.
 
 One entry per line of reasoning, each with the source it rests on.  ``replacement`` is
-checked against each release's wheel by :mod:`portcheck.knowledge.derive`; an entry whose
+checked against each release's wheel by :mod:`knowledge_builder.derive`; an entry whose
 replacement is missing from a release falls back to the generic rule for that release.
 """
 

@@ -1,0 +1,209 @@
+"""Analysing one file: prefilter → parse → resolve → rules.
+
+Every failure is caught at the file boundary and turned into a diagnostic, so a run
+always finishes and always reports what it could not read. Which process analyses
+which file is ``portcheck.schedule``'s job.
+"""
+
+from __future__ import annotations
+
+import re
+import traceback
+from dataclasses import dataclass
+
+import libcst as cst
+from libcst.metadata import MetadataWrapper
+
+from portcheck.discover import SourceFile
+from portcheck.fastcst.collector import fewer_collections
+from portcheck.fastcst.metadata import seed as seed_metadata
+from portcheck.fastcst.parsing import parse_module
+from portcheck.fastcst.walk import read_only_visits
+from portcheck.knowledge import Knowledge, load_knowledge
+from portcheck.model import Diagnostic, FileResult, Finding
+from portcheck.prefilter import Needles, Prefilter
+from portcheck.registry import RuleClass
+from portcheck.rule import Rule, RuleContext, TextRule
+from portcheck.source import (
+    DEFAULT_MAX_BYTES,
+    MAX_BRACKET_DEPTH,
+    SourceText,
+    bracket_depth_exceeds,
+    read_source,
+)
+from portcheck.suppress import scan as scan_suppressions
+
+
+@dataclass(frozen=True)
+class Analyzer:
+    """The rules and the knowledge of one run; picklable so workers can rebuild it."""
+
+    target: str
+    rule_ids: tuple[str, ...]
+    use_prefilter: bool = True
+    max_bytes: int = DEFAULT_MAX_BYTES
+
+    def rules(self) -> tuple[RuleClass, ...]:
+        from portcheck.registry import all_rules
+
+        wanted = set(self.rule_ids)
+        return tuple(rule for rule in all_rules() if rule.id in wanted)
+
+    def knowledge(self) -> Knowledge:
+        return load_knowledge(self.target)
+
+    def analyze_file(self, source_file: SourceFile, keep_fixes: bool = False) -> FileResult:
+        source = read_source(source_file.path, source_file.display, self.max_bytes)
+        if isinstance(source, Diagnostic):
+            return FileResult(source_file.display, diagnostics=[source])
+        return self.analyze_text(source_file, source, keep_fixes)
+
+    def analyze_text(
+        self, source_file: SourceFile, source: SourceText, keep_fixes: bool = False
+    ) -> FileResult:
+        result = FileResult(source_file.display)
+        result.suppressions = scan_suppressions(source.text, source_file.kind)
+        with fewer_collections():
+            try:
+                if source_file.kind == "text":
+                    result.findings = self._check_text(source_file.display, source.text)
+                elif source_file.kind == "python":
+                    self._check_python(source_file.display, source, result, keep_fixes)
+                elif source_file.kind == "notebook":
+                    self._check_notebook(source_file.display, source, result)
+                else:
+                    result.diagnostics.append(
+                        Diagnostic(
+                            source_file.display,
+                            "unsupported-file",
+                            f"{source_file.display}: {source_file.kind} files are not checked yet",
+                            severity="info",
+                        )
+                    )
+            except RecursionError:
+                result.diagnostics.append(
+                    Diagnostic(
+                        source_file.display,
+                        "too-deeply-nested",
+                        f"{source_file.display}: expressions nested too deeply to analyse; skipped",
+                    )
+                )
+            except Exception:  # a bug in a rule must cost one file, not the run: report it
+                last = traceback.format_exc().strip().splitlines()[-1]
+                result.diagnostics.append(
+                    Diagnostic(
+                        source_file.display,
+                        "internal-error",
+                        f"{source_file.display}: portcheck failed on this file ({last}); "
+                        "please report it",
+                    )
+                )
+        result.findings.sort(key=Finding.sort_key)
+        return result
+
+    def _check_text(self, display: str, text: str) -> list[Finding]:
+        filename = display.rsplit("/", 1)[-1]
+        findings: list[Finding] = []
+        for rule in self.rules():
+            if issubclass(rule, TextRule) and rule().applies_to(filename):
+                findings.extend(rule().check(display, text, self.knowledge()))
+        return findings
+
+    def _python_rules(self) -> list[type[Rule]]:
+        return [rule for rule in self.rules() if issubclass(rule, Rule)]
+
+    def needs_parsing(self, source_file: SourceFile, source: SourceText) -> bool:
+        """Whether analysing the file means parsing it; everything else is cheap."""
+        if source_file.kind == "python":
+            return bool(self._python_rules()) and _cached_prefilter(self).may_match(source)
+        return source_file.kind == "notebook"
+
+    def prefilter(self) -> Prefilter:
+        if not self.use_prefilter:
+            return Prefilter.passing_everything()
+        needles: list[Needles] = []
+        words: list[str] = []
+        for rule in self._python_rules():
+            rule_needles = rule.needles(self.knowledge())
+            triggers = rule.triggers(self.knowledge()) if rule_needles is None else ()
+            if triggers is None:
+                return Prefilter.passing_everything()
+            if rule_needles is not None:
+                needles.append(rule_needles)
+            words.extend(triggers)
+        return Prefilter(needles, words)
+
+    def _check_python(
+        self, display: str, source: SourceText, result: FileResult, keep_fixes: bool
+    ) -> None:
+        rules = self._python_rules()
+        if not rules or not _cached_prefilter(self).must_parse(source):
+            return
+        if bracket_depth_exceeds(source.text):
+            result.diagnostics.append(
+                Diagnostic(
+                    display,
+                    "too-deeply-nested",
+                    f"{display}: brackets nested more than {MAX_BRACKET_DEPTH} deep, which "
+                    "Python itself rejects; skipped",
+                )
+            )
+            return
+        try:
+            module = parse_module(source.text)
+        except cst.ParserSyntaxError as error:
+            result.diagnostics.append(_parse_error(display, error))
+            return
+        result.parsed = True
+        context = RuleContext(path=display, module=module, knowledge=self.knowledge())
+        wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+        with read_only_visits():
+            seed_metadata(wrapper, source.text)
+            wrapper.visit_batched([rule(context) for rule in rules])
+        result.findings = [finding for finding, _ in context.findings]
+        if keep_fixes:
+            result.fixes = list(context.findings)
+            result.fixes.sort(key=lambda pair: pair[0].sort_key())
+            result.module = module
+
+    def _check_notebook(self, display: str, source: SourceText, result: FileResult) -> None:
+        """The code cells as one module; fixes go through ``notebook.fix_notebook``."""
+        from portcheck import notebook as nb
+
+        try:
+            parsed = nb.parse_notebook(source.text)
+        except nb.NotebookError as error:
+            result.diagnostics.append(nb.notebook_diagnostic(display, error))
+            return
+        python = parsed.python
+        result.suppressions = scan_suppressions(python, "python")
+        self._check_python(display, SourceText(python, python.encode(), "utf-8"), result, False)
+        result.findings = nb.locate_findings(parsed, result.findings)
+        result.diagnostics = [nb.locate_diagnostic(parsed, d) for d in result.diagnostics]
+
+
+_PREFILTERS: dict[Analyzer, Prefilter] = {}
+
+
+def _cached_prefilter(analyzer: Analyzer) -> Prefilter:
+    if analyzer not in _PREFILTERS:
+        _PREFILTERS[analyzer] = analyzer.prefilter()
+    return _PREFILTERS[analyzer]
+
+
+ERROR_POSITION = re.compile(r"error at (\d+):(\d+)")
+
+
+def _parse_error(display: str, error: cst.ParserSyntaxError) -> Diagnostic:
+    """libcst's native parser can report the line after the error, and its columns are
+    not reliable; the message has the real line, so report that line only."""
+    summary = error.message.splitlines()[0]
+    position = ERROR_POSITION.search(summary)
+    line = int(position.group(1)) if position else error.raw_line
+    summary = ERROR_POSITION.sub("error", summary).replace("parser error: error: ", "")
+    return Diagnostic(
+        display,
+        "parse-error",
+        f"{display}:{line}: syntax error ({summary}); is this Python 3?",
+        line=line,
+    )
