@@ -19,7 +19,7 @@ from portcheck.fastcst.collector import fewer_collections
 from portcheck.fastcst.metadata import seed as seed_metadata
 from portcheck.fastcst.parsing import parse_module
 from portcheck.fastcst.walk import read_only_visits
-from portcheck.knowledge import Knowledge, load_knowledge
+from portcheck.knowledge import DEFAULT_CHIP, Knowledge, load_knowledge
 from portcheck.model import Diagnostic, FileResult, Finding
 from portcheck.prefilter import Needles, Prefilter
 from portcheck.registry import RuleClass
@@ -42,6 +42,7 @@ class Analyzer:
     rule_ids: tuple[str, ...]
     use_prefilter: bool = True
     max_bytes: int = DEFAULT_MAX_BYTES
+    chip: str = DEFAULT_CHIP
 
     def rules(self) -> tuple[RuleClass, ...]:
         from portcheck.registry import all_rules
@@ -50,7 +51,7 @@ class Analyzer:
         return tuple(rule for rule in all_rules() if rule.id in wanted)
 
     def knowledge(self) -> Knowledge:
-        return load_knowledge(self.target)
+        return load_knowledge(self.target, self.chip)
 
     def analyze_file(self, source_file: SourceFile, keep_fixes: bool = False) -> FileResult:
         source = read_source(source_file.path, source_file.display, self.max_bytes)

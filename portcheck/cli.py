@@ -73,6 +73,11 @@ def selection_options(command: Callable[..., Any]) -> Callable[..., Any]:
             "--target", help="torch_npu release to check against, e.g. torch_npu==2.14.0."
         ),
         click.option(
+            "--chip",
+            help="Ascend product the code will run on: atlas-a2 (910B, default), atlas-a3 "
+            "(910C), 950dt, 910a.",
+        ),
+        click.option(
             "--select", multiple=True, help="Rule ids or prefixes to enable (comma-separated)."
         ),
         click.option(
@@ -171,6 +176,7 @@ def check(
     config_file: Path | None,
     show_settings: bool,
     target: str | None,
+    chip: str | None,
     select: tuple[str, ...],
     ignore: tuple[str, ...],
     exclude: tuple[str, ...],
@@ -200,6 +206,7 @@ def check(
 
     overrides = Overrides(
         target=target,
+        chip=chip,
         select=_split_codes(select),
         ignore=_split_codes(ignore),
         fail_under=fail_under,
@@ -215,6 +222,7 @@ def check(
         rule_ids=settings.rules,
         use_prefilter=not no_prefilter,
         max_bytes=max_file_size,
+        chip=settings.chip,
     )
     root = Path.cwd()
     filters = _filter_options(settings, root, diff_base)
@@ -261,7 +269,7 @@ def check(
                 progress=progress,
                 cache=None if no_cache else _open_cache(analyzer, cache_dir, root),
             )
-    report = build_report(analyzer.target, results, discovery_diagnostics)
+    report = build_report(analyzer.target, results, discovery_diagnostics, analyzer.chip)
     if fixed is not None:
         report = dataclasses.replace(report, extra_summary={**report.extra_summary, "fixed": fixed})
     report = _filtered(report, results, filters)
@@ -339,7 +347,7 @@ def lsp(config_file: Path | None) -> None:
         options = filter_options(settings, Path.cwd(), None)
     except BaselineError as error:
         raise PortcheckError(str(error)) from error
-    serve(Analyzer(target=settings.target, rule_ids=settings.rules), options)
+    serve(Analyzer(target=settings.target, rule_ids=settings.rules, chip=settings.chip), options)
 
 
 @main.command(name="baseline")
@@ -357,6 +365,7 @@ def write_baseline(
     output: Path | None,
     config_file: Path | None,
     target: str | None,
+    chip: str | None,
     select: tuple[str, ...],
     ignore: tuple[str, ...],
     exclude: tuple[str, ...],
@@ -371,7 +380,9 @@ def write_baseline(
     from portcheck.config import Overrides
     from portcheck.run import build_report, collect
 
-    overrides = Overrides(target=target, select=_split_codes(select), ignore=_split_codes(ignore))
+    overrides = Overrides(
+        target=target, chip=chip, select=_split_codes(select), ignore=_split_codes(ignore)
+    )
     settings = _settings(paths, config_file, overrides)
     output = output or settings.baseline
     if output is None:
@@ -379,7 +390,7 @@ def write_baseline(
             "baseline: name the file to write with -o FILE, or set `baseline` in [tool.portcheck]"
         )
     settings = dataclasses.replace(settings, baseline=None)
-    analyzer = Analyzer(target=settings.target, rule_ids=settings.rules)
+    analyzer = Analyzer(target=settings.target, rule_ids=settings.rules, chip=settings.chip)
     root = Path.cwd()
     results, discovery_diagnostics = collect(
         analyzer,
@@ -389,7 +400,7 @@ def write_baseline(
         jobs,
         default_excludes=(),
     )
-    report = build_report(analyzer.target, results, discovery_diagnostics)
+    report = build_report(analyzer.target, results, discovery_diagnostics, analyzer.chip)
     report = _filtered(report, results, _filter_options(settings, root, None))
     keys = write(output, report.findings, root, settings.target)
     noun = "finding" if len(report.findings) == 1 else "findings"

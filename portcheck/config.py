@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from portcheck.discover import DEFAULT_EXCLUDES
+from portcheck.knowledge.chips import DEFAULT_CHIP, UnknownChipError, resolve_chip
 from portcheck.model import CATEGORIES, Category
 
 if sys.version_info >= (3, 11):
@@ -49,6 +50,7 @@ class Overrides:
     """What the command line said; None (or empty) means "use the file or the default"."""
 
     target: str | None = None
+    chip: str | None = None
     select: tuple[str, ...] = ()
     ignore: tuple[str, ...] = ()
     fail_under: float | None = None
@@ -70,6 +72,7 @@ class Settings:
     fail_under: float | None
     fail_on: tuple[Category, ...]
     baseline: Path | None
+    chip: str = DEFAULT_CHIP
 
     @property
     def base_dir(self) -> Path:
@@ -101,6 +104,7 @@ KEYS: Mapping[str, _Key] = {
         _Key("exclude", "str-list", "globs to skip, replacing the defaults"),
         _Key("extend-exclude", "str-list", "globs to skip, in addition to the defaults"),
         _Key("target", "str", "torch_npu release, e.g. torch_npu==2.14.0"),
+        _Key("chip", "str", "Ascend product: atlas-a2 (default), atlas-a3, 950dt, 910a"),
         _Key("fail-under", "number", "fail when the per-API readiness score is below"),
         _Key("fail-on", "str-list", "categories whose findings fail the gate"),
         _Key("baseline", "str", "baseline file written by `portcheck baseline`"),
@@ -241,6 +245,7 @@ def resolve_settings(
         fail_under=fail_under,
         fail_on=parse_categories(fail_on_values, from_cli("--fail-on", "fail_on")),
         baseline=baseline,
+        chip=_resolve_chip(overrides.chip or table.get("chip"), from_cli("--chip", "chip")),
     )
 
 
@@ -295,6 +300,14 @@ def _resolve_target(target: str | None, where: str) -> str:
         raise ConfigError(f"{where}: {error}") from error
 
 
+def _resolve_chip(chip: str | None, where: str) -> str:
+    """The id of ``chip`` (None: the default, Atlas A2)."""
+    try:
+        return resolve_chip(chip).id
+    except UnknownChipError as error:
+        raise ConfigError(f"{where}: {error}") from error
+
+
 def rebase_pattern(pattern: str, base: Path, root: Path) -> str:
     """A config-relative glob with a ``/`` as a glob relative to the run root."""
     if "/" not in pattern.rstrip("/") or base == root:
@@ -311,6 +324,7 @@ def render_settings(settings: Settings) -> str:
     )
     values: dict[str, str] = {
         "target": json.dumps(settings.target),
+        "chip": json.dumps(settings.chip),
         "select": json.dumps(list(settings.rules)),
         "per-file-ignores": "{" + per_file + "}",
         "exclude": json.dumps(list(settings.exclude)),

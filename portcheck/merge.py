@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from portcheck.knowledge.chips import DEFAULT_CHIP
 from portcheck.model import Diagnostic, Finding
 from portcheck.run import Report
 
@@ -68,6 +69,7 @@ def load_report(source: ReportInput) -> Report:
         ) from error
     return Report(
         target=document["target"],
+        chip=document.get("chip", DEFAULT_CHIP),
         findings=tuple(
             replace(finding, path=_prefixed(finding.path, source.name)) for finding in findings
         ),
@@ -86,15 +88,18 @@ def merge(reports: Sequence[Report], names: Sequence[str]) -> Report:
     """One report of all ``reports`` (named by ``names`` in errors); targets must agree."""
     if not reports:
         raise MergeError("no report to merge")
-    targets = {report.target for report in reports}
+    targets = {(report.target, report.chip) for report in reports}
     if len(targets) > 1:
-        listing = "; ".join(f"{name}: {report.target}" for name, report in zip(names, reports))
+        listing = "; ".join(
+            f"{name}: {report.target} on {report.chip}" for name, report in zip(names, reports)
+        )
         raise MergeError(
             f"reports were made for different targets ({listing}); re-run them with the same "
-            "--target before merging"
+            "--target and --chip before merging"
         )
     return Report(
         target=reports[0].target,
+        chip=reports[0].chip,
         findings=tuple(
             sorted((f for report in reports for f in report.findings), key=Finding.sort_key)
         ),

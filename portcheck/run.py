@@ -11,6 +11,7 @@ from portcheck import __version__
 from portcheck.analyze import Analyzer
 from portcheck.cache import ResultCache
 from portcheck.discover import DEFAULT_EXCLUDES, discover
+from portcheck.knowledge.chips import DEFAULT_CHIP
 from portcheck.model import CATEGORIES, Diagnostic, FileResult, Finding
 from portcheck.schedule import Progress, analyze_files
 from portcheck.score import Score, score
@@ -29,6 +30,8 @@ class Report:
     version: str = __version__
     suppressed: tuple[Finding, ...] = ()
     """Findings hidden by ``# portcheck: ignore`` comments: counted, and marked in SARIF."""
+    chip: str = DEFAULT_CHIP
+    """The Ascend product checked for (operator and dtype coverage depend on it)."""
     hidden_by_baseline: int = 0
     outside_diff: int = 0
     """Findings on lines that did not change since ``--diff-base``."""
@@ -61,7 +64,10 @@ def collect(
 
 
 def build_report(
-    target: str, results: Sequence[FileResult], discovery_diagnostics: Sequence[Diagnostic]
+    target: str,
+    results: Sequence[FileResult],
+    discovery_diagnostics: Sequence[Diagnostic],
+    chip: str = DEFAULT_CHIP,
 ) -> Report:
     findings = [finding for result in results for finding in result.findings]
     diagnostics = [*discovery_diagnostics]
@@ -69,6 +75,7 @@ def build_report(
         diagnostics.extend(result.diagnostics)
     return Report(
         target=target,
+        chip=chip,
         findings=tuple(sorted(findings, key=Finding.sort_key)),
         diagnostics=tuple(sorted(diagnostics, key=Diagnostic.sort_key)),
         files_checked=len(results),

@@ -130,3 +130,29 @@ def test_missing_config_file_is_an_error(tmp_path: Path) -> None:
     result = run_cli("check", "--config", "nope.toml", ".", cwd=tmp_path)
     assert result.exit_code == 2
     assert "--config nope.toml: no such file" in result.stderr
+
+
+def test_chip_in_the_file_and_on_the_command_line(tmp_path: Path) -> None:
+    _project(tmp_path, 'chip = "910c"\n')
+    _, report = check_json(".", cwd=tmp_path)
+    assert report["chip"] == "atlas-a3"
+    _, report = check_json("--chip", "950DT", ".", cwd=tmp_path)
+    assert report["chip"] == "950dt"
+
+
+def test_default_chip_is_atlas_a2(tmp_path: Path) -> None:
+    _project(tmp_path, "")
+    _, report = check_json(".", cwd=tmp_path)
+    assert report["chip"] == "atlas-a2"
+
+
+@pytest.mark.parametrize("where", ["option", "file"])
+def test_unknown_chip_exits_2_listing_the_known_ones(tmp_path: Path, where: str) -> None:
+    _project(tmp_path, 'chip = "h100"\n' if where == "file" else "")
+    args = ("--chip", "h100") if where == "option" else ()
+    result = run_cli("check", *args, ".", cwd=tmp_path)
+    assert result.exit_code == 2
+    assert "unknown chip 'h100'" in result.stderr
+    for chip in ("atlas-a2", "atlas-a3", "950dt", "910a"):
+        assert chip in result.stderr
+    assert ("--chip" if where == "option" else "chip") in result.stderr

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from conftest import run_cli
+
 from knowledge_builder.ascend_docs import parse_markdown
 from knowledge_builder.coverage import derive_coverage, in_scope
 from knowledge_builder.derive import dumps
@@ -178,3 +180,16 @@ def test_scope():
     assert not in_scope("torch.nn.init") and not in_scope("torch.optim.Adam.step")
     assert not in_scope("torch.export.ExportedProgram.module")
     assert not in_scope("torch._scaled_mm") and not in_scope("numpy.float64")
+
+
+def test_explain_shows_coverage_per_chip_and_release():
+    result = run_cli("explain", "torch.linalg.eig")
+    assert result.exit_code == 0
+    everywhere = "atlas-a2, atlas-a3, 950dt, 910a: rewrite (no-kernel)"
+    assert f"coverage on torch_npu==2.14.0, {everywhere}" in result.stdout
+    assert "npu_native_functions_by_codegen.yaml" in result.stdout
+    assert "coverage on torch_npu==2.1.0.post17: no coverage data" in result.stdout
+    bag = run_cli("explain", "torch.nn.functional.embedding_bag").stdout
+    assert "atlas-a2, atlas-a3, 950dt: rewrite (listed-unsupported)" in bag
+    assert "Ascend/pytorch@9e73e708ab93: docs/zh/api/native_api/pytorch_2-13-0/" in bag
+    assert run_cli("explain", "torch.fft.rfft").exit_code == 2  # composite, listed ✔: no fact

@@ -6,6 +6,14 @@ curated ones from ``rules/knowledge/curated.toml``.  Import cost is tiny: data l
 
 from __future__ import annotations
 
+from portcheck.knowledge.chips import (
+    DEFAULT_CHIP,
+    Chip,
+    UnknownChipError,
+    known_chips,
+    resolve_chip,
+)
+from portcheck.knowledge.coverage import CoverageFact
 from portcheck.knowledge.explain import explain
 from portcheck.knowledge.load import (
     Knowledge,
@@ -24,16 +32,22 @@ from portcheck.knowledge.model import (
 )
 
 __all__ = [
+    "DEFAULT_CHIP",
     "ApiFact",
     "Category",
+    "Chip",
+    "CoverageFact",
     "EnvVarFact",
     "Knowledge",
     "PackageFact",
     "ShimFacts",
+    "UnknownChipError",
     "UnknownTargetError",
     "default_target",
     "explain",
+    "known_chips",
     "known_targets",
     "load_knowledge",
     "normalise_distribution",
+    "resolve_chip",
 ]

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from typing import Union
 
+from portcheck.knowledge.chips import CHIPS, Chip
+from portcheck.knowledge.coverage import CoverageFact
 from portcheck.knowledge.load import known_targets, load_knowledge
 from portcheck.knowledge.model import ApiFact, EnvVarFact, PackageFact
 
 Fact = Union[ApiFact, EnvVarFact, PackageFact]
+NO_910A_COLUMN = " (Ascend's list has no 910A column: 910A verdicts rest on the kernel list)"
 
 
 def _lookup(target: str, name: str) -> Fact | None:
@@ -39,19 +42,54 @@ def _describe(fact: Fact) -> list[str]:
     return [line for line in lines if line]
 
 
+def _coverage(name: str) -> list[str]:
+    """Operator/dtype support of ``name`` per release and chip, chips that agree together;
+    empty when no release and chip has a coverage fact for it."""
+    out: list[str] = []
+    found = False
+    for target in known_targets():
+        if load_knowledge(target).coverage is None:
+            out.append(f"coverage on {target}: no coverage data for this release")
+            continue
+        groups: dict[tuple[str, str], list[CoverageFact]] = {}
+        for chip in CHIPS:
+            knowledge = load_knowledge(target, chip.id)
+            fact = knowledge.coverage_api(name) or knowledge.coverage_dtype(name)
+            if fact is not None:
+                groups.setdefault((fact.category, fact.reason), []).append(fact)
+        flagged = {fact.chip for facts in groups.values() for fact in facts}
+        for (category, reason), facts in groups.items():
+            found = True
+            chips = [c for c in CHIPS if c.id in {f.chip for f in facts}]
+            where = chips[0] if len(chips) == 1 else Chip("", "these chips", ())
+            out.append(
+                f"coverage on {target}, {', '.join(c.id for c in chips)}: {category} ({reason})"
+            )
+            out.append(f"  {facts[0].message(where)}.")
+            out.append(f"  evidence: {facts[0].evidence}")
+        rest = [c.id for c in CHIPS if c.id not in flagged]
+        if groups and rest:
+            note = NO_910A_COLUMN if "910a" in rest else ""
+            out.append(f"coverage on {target}, {', '.join(rest)}: no finding{note}")
+    return out if found else []
+
+
 def explain(name: str) -> str | None:
     """Category, replacement, note and evidence of ``name`` for each bundled release,
-    grouping releases whose facts agree; None when no release knows the name."""
+    grouping releases whose facts agree, then its operator/dtype coverage per chip; None
+    when no release knows the name."""
     groups: dict[tuple[object, ...], list[tuple[str, Fact]]] = {}
     for target in known_targets():
         fact = _lookup(target, name)
         if fact is not None:
             groups.setdefault(_key(fact), []).append((target, fact))
-    if not groups:
+    coverage = _coverage(name)
+    if not groups and not coverage:
         return None
     out = [name]
     for members in groups.values():
         out.append(f"{', '.join(t for t, _ in members)}:")
         out.extend(_describe(members[0][1]))
         out.extend(f"  evidence ({t}): {f.evidence}" for t, f in members)
+    out.extend(coverage)
     return "\n".join(out) + "\n"

@@ -13,6 +13,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from portcheck.knowledge.chips import DEFAULT_CHIP, Chip, resolve_chip
+from portcheck.knowledge.coverage import COVERAGE_FILE, Coverage, CoverageFact, parse_coverage
 from portcheck.knowledge.model import (
     CATEGORIES,
     ApiFact,
@@ -100,7 +102,7 @@ def curated_probes() -> tuple[str, ...]:
 
 
 class Knowledge:
-    """Every fact for one torch_npu release (generated + curated)."""
+    """Every fact for one torch_npu release (generated + curated) on one chip."""
 
     def __init__(
         self,
@@ -110,9 +112,13 @@ class Knowledge:
         apis: tuple[ApiFact, ...],
         env_vars: tuple[EnvVarFact, ...],
         packages: tuple[PackageFact, ...],
+        chip: Chip | None = None,
+        coverage: Coverage | None = None,
     ) -> None:
         self.target = target
         self.version = version
+        self.chip = chip or resolve_chip(DEFAULT_CHIP)
+        self.coverage = coverage
         self.shim = shim
         self._apis = {f.api: f for f in apis}
         self._env = {f.name: f for f in env_vars}
@@ -130,6 +136,14 @@ class Knowledge:
                 return fact
         return None
 
+    def coverage_api(self, qualified_name: str) -> CoverageFact | None:
+        """The chip's coverage fact of a public PyTorch API (``torch.linalg.eig``)."""
+        return self.coverage.api(qualified_name) if self.coverage else None
+
+    def coverage_dtype(self, qualified_name: str) -> CoverageFact | None:
+        """The chip's coverage fact of a dtype (``torch.float8_e4m3fn``)."""
+        return self.coverage.dtype(qualified_name) if self.coverage else None
+
     def env_var(self, name: str) -> EnvVarFact | None:
         return self._env.get(name)
 
@@ -146,16 +160,23 @@ class Knowledge:
         return tuple(self._packages[k] for k in sorted(self._packages))
 
     def __repr__(self) -> str:
-        return f"Knowledge({self.target!r}, {len(self._apis)} apis)"
+        return f"Knowledge({self.target!r}, {self.chip.id}, {len(self._apis)} apis)"
 
 
-def load_knowledge(target: str | None = None) -> Knowledge:
-    """The knowledge of ``target`` (``"torch_npu==2.14.0"`` or ``"2.14.0"``; None: newest)."""
-    return _load(_version_of(target) if target else _version_of(default_target()))
+def load_knowledge(target: str | None = None, chip: str | None = None) -> Knowledge:
+    """The knowledge of ``target`` (``"torch_npu==2.14.0"`` or ``"2.14.0"``; None: newest)
+    on ``chip`` (an id or alias of :mod:`portcheck.knowledge.chips`; None: the Atlas A2)."""
+    version = _version_of(target) if target else _version_of(default_target())
+    return _load(version, resolve_chip(chip).id)
+
+
+def _coverage_text(version: str) -> str | None:
+    entry = data_dir() / COVERAGE_FILE.format(version=version)
+    return entry.read_text(encoding="utf-8") if entry.is_file() else None
 
 
 @cache
-def _load(version: str) -> Knowledge:
+def _load(version: str, chip: str) -> Knowledge:
     files = _release_files()
     if version not in files:
         known = ", ".join(known_targets())
@@ -181,6 +202,8 @@ def _load(version: str) -> Knowledge:
         tuple(apis),
         tuple(env),
         tuple(packages),
+        resolve_chip(chip),
+        parse_coverage(_coverage_text(version), chip),
     )
 
 

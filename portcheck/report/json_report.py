@@ -13,6 +13,7 @@ def to_document(report: Report) -> dict[str, Any]:
     return {
         "version": report.version,
         "target": report.target,
+        "chip": report.chip,
         "score": report.score.per_api,
         "scores": {
             "per_api": report.score.per_api,

@@ -245,7 +245,9 @@ def fix_replacements(report: Report) -> dict[Finding, Replacements]:
         if finding.fixable and "cell" not in finding.extra and finding.path.endswith(".py"):
             wanted.setdefault(finding.path, set()).add(finding)
     analyzer = Analyzer(
-        target=report.target, rule_ids=tuple(sorted({f.rule for s in wanted.values() for f in s}))
+        target=report.target,
+        rule_ids=tuple(sorted({f.rule for s in wanted.values() for f in s})),
+        chip=report.chip,
     )
     fixes: dict[Finding, Replacements] = {}
     for path, findings in wanted.items():
