@@ -162,6 +162,7 @@ class Analyzer:
             seed_metadata(wrapper, source.text)
             wrapper.visit_batched([rule(context) for rule in rules])
         result.findings = [finding for finding, _ in context.findings]
+        result.handled = sorted(context.handled, key=Finding.sort_key)
         if keep_fixes:
             result.fixes = list(context.findings)
             result.fixes.sort(key=lambda pair: pair[0].sort_key())
@@ -180,6 +181,7 @@ class Analyzer:
         result.suppressions = scan_suppressions(python, "python")
         self._check_python(display, SourceText(python, python.encode(), "utf-8"), result, False)
         result.findings = nb.locate_findings(parsed, result.findings)
+        result.handled = nb.locate_findings(parsed, result.handled)
         result.diagnostics = [nb.locate_diagnostic(parsed, d) for d in result.diagnostics]
 
 

@@ -37,7 +37,7 @@ if TYPE_CHECKING:
     from portcheck.model import FileResult
 
 CACHE_DIR_NAME = ".portcheck_cache"
-FORMAT = 1
+FORMAT = 2
 """Bumped whenever the layout of an entry changes."""
 
 
@@ -49,6 +49,7 @@ class CachedResult:
     diagnostics: tuple[Diagnostic, ...]
     suppressions: tuple[Suppression, ...]
     parsed: bool
+    handled: tuple[Finding, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -56,12 +57,17 @@ class CachedResult:
             "diagnostics": [diagnostic.to_json() for diagnostic in self.diagnostics],
             "suppressions": [asdict(suppression) for suppression in self.suppressions],
             "parsed": self.parsed,
+            "handled": [finding.to_json() for finding in self.handled],
         }
 
     @classmethod
     def of(cls, result: FileResult) -> CachedResult:
         return cls(
-            tuple(result.findings), tuple(result.diagnostics), result.suppressions, result.parsed
+            tuple(result.findings),
+            tuple(result.diagnostics),
+            result.suppressions,
+            result.parsed,
+            tuple(result.handled),
         )
 
     @classmethod
@@ -74,6 +80,7 @@ class CachedResult:
                 for item in record["suppressions"]
             ),
             parsed=bool(record["parsed"]),
+            handled=tuple(Finding.from_json(item) for item in record["handled"]),
         )
 
 

@@ -54,6 +54,16 @@ LOGGER_METHODS = frozenset(
     {"debug", "info", "warning", "warn", "error", "exception", "critical", "log", "fatal"}
 )
 LOGGER_NAME_PATTERN = re.compile(r"(^|_)(log|logger|logging|LOGGER|LOG)$")
+STRING_MATCH_METHODS = frozenset(
+    {"startswith", "endswith", "find", "rfind", "index", "rindex", "count", "split", "rsplit"}
+    | {"partition", "rpartition", "replace", "removeprefix", "removesuffix"}
+)
+"""``location.startswith("cuda")``: a test on text that may be persisted (a checkpoint's
+storage location), where ``"npu"`` would stop matching what CUDA saved."""
+ATTRIBUTE_FUNCTIONS = frozenset({"getattr", "hasattr", "setattr", "delattr"})
+FX_OPCODES = frozenset({"call_method", "call_function", "call_module", "get_attr"})
+"""``graph.create_proxy("call_method", "cuda", ...)``: the string names a method."""
+OTHER_ACCELERATORS = frozenset({"xpu", "mps", "hpu", "xla", "mlu", "musa", "mtia", "ipu", "tpu"})
 
 
 def is_dotted_name(node: cst.CSTNode) -> bool:
@@ -285,3 +295,39 @@ def _compares_device(comparison: cst.Comparison) -> bool:
         if isinstance(side, cst.Name) and DEVICE_NAME_PATTERN.search(side.value):
             return True
     return False
+
+
+def not_a_device_to_rewrite(node: cst.CSTNode, parent_of: ParentOf) -> str | None:
+    """Why the CUDA literal ``node`` must not be rewritten to ``npu``, or None.
+
+    Three shapes where the rewrite changes what working code means: a string test on
+    text (``location.startswith("cuda")`` matches what a CUDA run saved), an attribute
+    or method name (``getattr(t, "cuda")``, an FX ``"call_method"`` target), and a table
+    of several accelerators, where the rewrite would drop the CUDA entry.
+    """
+    arg = parent_of(node)
+    if isinstance(arg, cst.Arg) and arg.keyword is None:
+        call = parent_of(arg)
+        if isinstance(call, cst.Call):
+            func = call.func
+            if isinstance(func, cst.Attribute) and func.attr.value in STRING_MATCH_METHODS:
+                return "tested as text (it may match a name a CUDA run saved)"
+            index = next(i for i, candidate in enumerate(call.args) if candidate is arg)
+            if isinstance(func, cst.Name) and func.value in ATTRIBUTE_FUNCTIONS and index == 1:
+                return "used as an attribute name, not a device"
+            if any(string_value(other.value) in FX_OPCODES for other in call.args[:index]):
+                return "used as a method name, not a device"
+    if isinstance(arg, cst.Element):
+        container = parent_of(arg)
+        if isinstance(container, (cst.List, cst.Tuple, cst.Set)) and any(
+            string_value(element.value) in OTHER_ACCELERATORS for element in container.elements
+        ):
+            return "in a table of several accelerators (Ascend needs an entry of its own)"
+    if isinstance(arg, cst.DictElement) and arg.key is node:
+        table = parent_of(arg)
+        if isinstance(table, cst.Dict) and any(
+            isinstance(element, cst.DictElement) and string_value(element.key) in OTHER_ACCELERATORS
+            for element in table.elements
+        ):
+            return "in a table of several accelerators (Ascend needs an entry of its own)"
+    return None

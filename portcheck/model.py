@@ -108,3 +108,5 @@ class FileResult:
     parsed: bool = False
     module: cst.Module | None = None
     suppressions: tuple[Suppression, ...] = ()
+    handled: list[Finding] = field(default_factory=list)
+    """Touchpoints in code that already covers NPU: listed apart, never scored or fixed."""

@@ -322,6 +322,7 @@ def fix_notebook(
             remaining=tuple(unfixed.findings),
             diagnostics=(*unfixed.diagnostics, problem),
             parsed=unfixed.parsed,
+            handled=tuple(unfixed.handled),
         )
     return _located(outcome, new_text, notebook, parse_notebook(new_text))
 
@@ -332,6 +333,7 @@ def _located(outcome: FixOutcome, text: str, before: Notebook, after: Notebook) 
         text=text,
         fixed=tuple(locate_findings(before, outcome.fixed)),
         remaining=tuple(locate_findings(after, outcome.remaining)),
+        handled=tuple(locate_findings(after, outcome.handled)),
         diagnostics=tuple(locate_diagnostic(after, d) for d in outcome.diagnostics),
     )
 

@@ -25,6 +25,7 @@ from libcst.metadata import (
 
 from portcheck.fastcst.metadata import LazyQualifiedNames, imported_names
 from portcheck.fastcst.walk import callback_names
+from portcheck.handled import handled_reason
 from portcheck.model import Category, Finding
 from portcheck.prefilter import Needles
 
@@ -80,6 +81,8 @@ class RuleContext:
     module: cst.Module
     knowledge: Knowledge
     findings: list[tuple[Finding, Fix | None]] = field(default_factory=list)
+    handled: list[Finding] = field(default_factory=list)
+    """Findings in code that already covers NPU (see :mod:`portcheck.handled`)."""
 
 
 class RuleInfo:
@@ -158,6 +161,9 @@ class Rule(RuleInfo, cst.BatchableCSTVisitor):
         fix: Fix | None = None,
     ) -> None:
         position = self.get_metadata(PositionProvider, node)
+        handled = handled_reason(node, self.parent, self.context.module.code_for_node)
+        if handled is not None:
+            fix = None
         finding = Finding(
             path=self.context.path,
             line=position.start.line,
@@ -174,6 +180,10 @@ class Rule(RuleInfo, cst.BatchableCSTVisitor):
             source=_normalised_source(self.context.module, node),
             extra={"unsafe_fix": True} if fix is not None and fix.unsafe else {},
         )
+        if handled is not None:
+            finding.extra["handled"] = handled
+            self.context.handled.append(finding)
+            return
         self.context.findings.append((finding, fix))
 
 

@@ -35,6 +35,9 @@ class Report:
     hidden_by_baseline: int = 0
     outside_diff: int = 0
     """Findings on lines that did not change since ``--diff-base``."""
+    handled: tuple[Finding, ...] = ()
+    """Touchpoints in code that already covers NPU (:mod:`portcheck.handled`): listed
+    apart from ``findings``, so they are never scored, gated or fixed."""
 
     @property
     def score(self) -> Score:
@@ -80,4 +83,7 @@ def build_report(
         diagnostics=tuple(sorted(diagnostics, key=Diagnostic.sort_key)),
         files_checked=len(results),
         files_parsed=sum(1 for result in results if result.parsed),
+        handled=tuple(
+            sorted((found for result in results for found in result.handled), key=Finding.sort_key)
+        ),
     )

@@ -82,6 +82,7 @@ def _answer_here(
                 diagnostics=list(cached.diagnostics),
                 parsed=cached.parsed,
                 suppressions=cached.suppressions,
+                handled=list(cached.handled),
             )
     if analyzer.needs_parsing(source_file, source):
         return _ToParse(index, source_file, digest, key)

@@ -52,6 +52,10 @@ class CudaApi(Rule):
 
     VALID = (
         Valid("import torch\nimport torch_npu\ntorch.npu.synchronize()\n"),
+        Valid(  # the CUDA fallback of an NPU check is already handled
+            "import torch\nif hasattr(torch, 'npu'):\n    torch.npu.synchronize()\n"
+            "else:\n    torch.cuda.synchronize()\n"
+        ),
         Valid("import torch\nx = torch.device('cpu')\n"),
         Valid("class Cfg:\n    cuda_graph_enabled = False\n\nCfg().cuda_graph_enabled\n"),
         Valid("from . import cuda_utils\ncuda_utils.batch_size()\n"),

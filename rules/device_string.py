@@ -51,8 +51,28 @@ class DeviceString(Rule):
         Valid('x = x.to("npu:0")\n'),
         Valid('msg = f"moved to cuda in {t:.2f}s"\n'),
         Valid('import torch\nd = torch.device("cpu")\n'),
+        # already handled beside NPU (portcheck.handled): recorded apart, never fixed
+        Valid('def f(device):\n    return device.type == "cuda" or device.type == "npu"\n'),
+        Valid('def kinds():\n    return ["cuda", "npu"]\n'),
+        Valid('BACKENDS = {"cuda": "nccl", "npu": "hccl"}\n'),
+        Valid('import torch\ndev = "npu" if hasattr(torch, "npu") else "cuda"\nx = t.to(dev)\n'),
+        Valid('t = prof.key_averages().table(sort_by="cuda_time_total")\n'),
     )
     INVALID = (
+        Invalid(  # a checkpoint's saved location: "npu" would stop matching CUDA checkpoints
+            'def place(storage, location):\n    return location.startswith("cuda")\n',
+            category="rewrite",
+            unsafe=True,
+            expected_fix=None,
+        ),
+        Invalid(  # an FX method name, not a device
+            'p = graph.create_proxy("call_method", "cuda", (x,), {})\n',
+            unsafe=True,
+            expected_fix=None,
+        ),
+        Invalid(  # the CUDA entry of a multi-accelerator table stays; NPU needs its own
+            'ok = d.type in ("cuda", "xpu")\n', unsafe=True, expected_fix=None
+        ),
         Invalid(
             'import torch\nx = x.to("cuda")\n',
             api="cuda",
@@ -125,6 +145,18 @@ class DeviceString(Rule):
         if expressions.is_saved_location(node, self.parent):
             return
         root = expressions.device_expression_root(node, self.parent)
+        not_a_device = expressions.not_a_device_to_rewrite(node, self.parent)
+        if not_a_device is not None:
+            self.report(
+                node,
+                api="cuda",
+                category="rewrite",
+                message=f"CUDA device name {text} {not_a_device}",
+                suggestion="Decide by hand how this should read on Ascend: rewriting it to "
+                '"npu" would change what the code does on CUDA.',
+                evidence=EVIDENCE,
+            )
+            return
         rewritable = not replacement.deep_equals(node)  # "\x63uda" has no "cuda" to replace
         certain = rewritable and (
             expressions.is_device_position(root, self.parent, self.qualified_names, self._scope_of)

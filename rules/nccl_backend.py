@@ -54,6 +54,8 @@ class NcclBackend(Rule):
         Valid('import torch.distributed as dist\ndist.init_process_group("hccl")\n'),
         Valid("nccl_timeout = 30\n"),
         Valid('import logging\nlogging.info("using nccl")\n'),
+        Valid('BACKENDS = {"cuda": "nccl", "npu": "hccl"}\n'),
+        Valid('def backend(npu):\n    return "hccl" if npu else "nccl"\n'),
     )
     INVALID = (
         Invalid(

@@ -135,6 +135,7 @@ def fix_text(
         diagnostics=list(outcome.diagnostics),
         parsed=outcome.parsed,
         suppressions=outcome.suppressions,
+        handled=list(outcome.handled),
     )
     if not outcome.changed:
         return FileFix(result), source.text

@@ -49,6 +49,7 @@ class FixOutcome:
     diagnostics: tuple[Diagnostic, ...] = ()
     parsed: bool = False
     suppressions: tuple[Suppression, ...] = ()
+    handled: tuple[Finding, ...] = ()
 
     @property
     def changed(self) -> bool:
@@ -93,6 +94,7 @@ def fix_source(
         diagnostics=tuple(current.diagnostics),
         parsed=current.parsed,
         suppressions=current.suppressions,
+        handled=tuple(current.handled),
     )
 
 
@@ -137,4 +139,5 @@ def _unchanged(text: str, first: FileResult, problem: str, display_path: str) ->
         diagnostics=(*first.diagnostics, diagnostic),
         parsed=first.parsed,
         suppressions=first.suppressions,
+        handled=tuple(first.handled),
     )

@@ -3,7 +3,10 @@
 ``torch.npu``, the ``"npu"`` device type and the ``"hccl"`` backend exist only once
 torch_npu has been imported. The import goes right after the file's ``import torch``
 (so ``torch.npu`` is there before any code uses it), or, when torch comes in another
-way, after the imports at the top of the file.
+way, after the imports at the top of the file. A module that imports torch only inside
+functions does so on purpose (a CLI that starts fast, an optional dependency): there
+the import goes right after the first function-level ``import torch``, in the same
+block, and the module itself still imports nothing new.
 """
 
 from __future__ import annotations
@@ -27,38 +30,110 @@ def ensure_torch_npu_import(module: cst.Module) -> cst.Module:
     """
     if imports_torch_npu(module) or not _imports_torch(module):
         return module
-    index = _insertion_index(module.body)
     line = cst.parse_statement(f"import {PACKAGE}\n")
+    if not _imports_torch_at_module_level(module):
+        return _insert_after_lazy_torch_import(module, line)
+    index = _insertion_index(module.body)
     return module.with_changes(body=(*module.body[:index], line, *module.body[index:]))
 
 
 def imports_torch_npu(module: cst.Module) -> bool:
     """True when the module imports torch_npu outside any function or class body."""
-    finder = _ModuleLevelImportFinder()
+    return any(_is_package(name) for name in _module_level_imports(module, classes=False))
+
+
+def _imports_torch_at_module_level(module: cst.Module) -> bool:
+    """True when torch is imported when the module is (anywhere outside a function)."""
+    return any(name.split(".")[0] == "torch" for name in _module_level_imports(module))
+
+
+def _module_level_imports(module: cst.Module, *, classes: bool = True) -> list[str]:
+    """The absolute modules imported outside functions (and class bodies, unless
+    ``classes``): what importing the module itself imports."""
+    finder = _ModuleLevelImportFinder(classes)
     module.visit(finder)
-    return finder.found
+    return finder.names
 
 
 class _ModuleLevelImportFinder(cst.CSTVisitor):
-    def __init__(self) -> None:
+    def __init__(self, classes: bool) -> None:
         super().__init__()
-        self.found = False
+        self.classes = classes
+        self.names: list[str] = []
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
         return False
 
     def visit_ClassDef(self, node: cst.ClassDef) -> bool:
-        return False
+        return self.classes
 
     def visit_Import(self, node: cst.Import) -> bool:
-        if any(_is_package(dotted_name(alias.name)) for alias in node.names):
-            self.found = True
+        self.names.extend(dotted_name(alias.name) for alias in node.names)
         return False
 
     def visit_ImportFrom(self, node: cst.ImportFrom) -> bool:
-        if not node.relative and node.module is not None and _is_package(dotted_name(node.module)):
-            self.found = True
+        if not node.relative and node.module is not None:
+            self.names.append(dotted_name(node.module))
         return False
+
+
+def _insert_after_lazy_torch_import(module: cst.Module, line: cst.BaseStatement) -> cst.Module:
+    """The module with ``line`` after the first statement of each function that imports
+    torch (each such function may be the one that runs).
+
+    Unless the module already imports torch_npu in some function: the project then has
+    its own way of loading it, which a second import would only hide.
+    """
+    if any(_is_package(dotted_name(name)) for name in _imported_modules(module)):
+        return module
+    return module.visit(_AfterLazyTorchImports(line))
+
+
+class _AfterLazyTorchImports(cst.CSTTransformer):
+    def __init__(self, line: cst.BaseStatement) -> None:
+        super().__init__()
+        self.line = line
+        self.done: list[bool] = []
+        """One entry per function being visited: has it got its import yet?"""
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        self.done.append(False)
+        return True
+
+    def leave_FunctionDef(
+        self, original_node: cst.FunctionDef, updated_node: cst.FunctionDef
+    ) -> cst.FunctionDef:
+        self.done.pop()
+        return updated_node
+
+    def leave_IndentedBlock(
+        self, original_node: cst.IndentedBlock, updated_node: cst.IndentedBlock
+    ) -> cst.IndentedBlock:
+        if not self.done or self.done[-1]:
+            return updated_node
+        body = updated_node.body
+        for index, statement in enumerate(body):
+            if any(_imports_torch_statement(small) for small in _small_statements(statement)):
+                self.done[-1] = True
+                return updated_node.with_changes(
+                    body=(*body[: index + 1], self.line, *body[index + 1 :])
+                )
+        return updated_node
+
+
+def _imports_torch_statement(statement: cst.BaseSmallStatement) -> bool:
+    if isinstance(statement, cst.Import):
+        return any(_is_torch(alias.name) for alias in statement.names)
+    return (
+        isinstance(statement, cst.ImportFrom)
+        and not statement.relative
+        and statement.module is not None
+        and _is_torch(statement.module)
+    )
+
+
+def _is_torch(name: cst.BaseExpression) -> bool:
+    return dotted_name(name).split(".")[0] == "torch"
 
 
 def _imports_torch(module: cst.Module) -> bool:

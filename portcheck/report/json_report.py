@@ -30,10 +30,12 @@ def to_document(report: Report) -> dict[str, Any]:
             "suppressed": len(report.suppressed),
             "hidden_by_baseline": report.hidden_by_baseline,
             "outside_diff": report.outside_diff,
+            "handled": len(report.handled),
             **report.extra_summary,
         },
         "findings": [finding.to_json() for finding in report.findings],
         "diagnostics": [diagnostic.to_json() for diagnostic in report.diagnostics],
+        "handled": [finding.to_json() for finding in report.handled],
         **audit(report).to_json(),
     }
 

@@ -62,6 +62,8 @@ def summary(report: Report) -> str:
         text += f"; {hidden} {'finding' if hidden == 1 else 'findings'} hidden by the baseline"
     if report.outside_diff:
         text += f"; {report.outside_diff} on lines unchanged since --diff-base"
+    if report.handled:
+        text += f"; {len(report.handled)} already handled beside NPU (not scored)"
     problems = sum(1 for d in report.diagnostics if d.severity != "info")
     if problems:
         text += f"; {problems} files could not be analysed"

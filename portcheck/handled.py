@@ -1,0 +1,123 @@
+"""Code that already handles Ascend beside CUDA: not a finding, never fixed.
+
+A project that supports several accelerators names CUDA next to NPU on purpose:
+``device.type == "cuda" or device.type == "npu"``, ``["cuda", "npu"]``,
+``{"cuda": "nccl", "npu": "hccl"}``, ``if is_npu_available(): ... else: <CUDA code>``.
+Reporting those as touchpoints is noise, and "fixing" them writes nonsense (a
+duplicate dict key, ``"npu" or "npu"``) and breaks the CUDA path that works today.
+:func:`handled_reason` recognises them from the syntax around a finding's node; the
+rule engine then records the finding as *handled*: listed apart, outside the score,
+with no fix.
+
+The patterns, each walked up from the node through its enclosing expressions and
+statements:
+
+- ``npu-alongside``: an operand of ``and``/``or`` whose other operand names NPU; an
+  item of a list, tuple, set or dict whose other items (or keys) name NPU; a branch of
+  an ``if``/``elif`` chain or of ``a if c else b`` where another branch's test, or the
+  other branch of the conditional expression, names NPU.
+- ``npu-fallback``: the ``else`` branch of an ``if``/``elif`` chain, or the body of
+  ``if not <NPU test>``, where a test names NPU: the CUDA path that runs when there
+  is no NPU.
+
+"Names NPU" is read from the code's text: the word ``npu``, ``hccl`` or ``ascend``
+at the start of a word or identifier part (``is_npu_available``, ``torch_npu``,
+``"npu:0"``, ``NPUAccelerator``), never inside another word (``input``, ``ascending``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+
+import libcst as cst
+
+from portcheck.expressions import ParentOf, ancestors
+
+CodeOf = Callable[[cst.CSTNode], str]
+
+ALONGSIDE = "npu-alongside"
+FALLBACK = "npu-fallback"
+REASONS = {
+    ALONGSIDE: "handled beside NPU (a comparison, table or branch that covers NPU too)",
+    FALLBACK: "in the fallback branch of an NPU check",
+}
+
+NPU_WORD = re.compile(r"(?<![a-z])(?:npu|hccl)|(?<![a-z])ascend(?!ing)", re.IGNORECASE)
+
+
+def names_npu(text: str) -> bool:
+    return NPU_WORD.search(text) is not None
+
+
+def handled_reason(node: cst.CSTNode, parent_of: ParentOf, code_of: CodeOf) -> str | None:
+    """``npu-alongside``, ``npu-fallback``, or None when nothing around ``node`` covers NPU."""
+    child = node
+    for ancestor in ancestors(node, parent_of):
+        reason = _reason_at(ancestor, child, parent_of, code_of)
+        if reason is not None:
+            return reason
+        child = ancestor
+    return None
+
+
+def _reason_at(
+    ancestor: cst.CSTNode, child: cst.CSTNode, parent_of: ParentOf, code_of: CodeOf
+) -> str | None:
+    if isinstance(ancestor, (cst.List, cst.Tuple, cst.Set)):
+        others = (element for element in ancestor.elements if element is not child)
+        return ALONGSIDE if _any_names_npu(others, code_of) else None
+    if isinstance(ancestor, cst.Dict):
+        keys = (
+            element.key
+            for element in ancestor.elements
+            if isinstance(element, cst.DictElement) and element is not child
+        )
+        return ALONGSIDE if _any_names_npu(keys, code_of) else None
+    if isinstance(ancestor, cst.BooleanOperation):
+        other = ancestor.right if child is ancestor.left else ancestor.left
+        return ALONGSIDE if names_npu(code_of(other)) else None
+    if isinstance(ancestor, cst.IfExp) and child is not ancestor.test:
+        other = ancestor.orelse if child is ancestor.body else ancestor.body
+        if names_npu(code_of(ancestor.test)):
+            return FALLBACK if child is ancestor.orelse else None
+        return ALONGSIDE if names_npu(code_of(other)) else None
+    if isinstance(ancestor, cst.If) and child is not ancestor.orelse:
+        return _branch_reason(ancestor, child, parent_of, code_of)
+    if isinstance(ancestor, cst.Else):
+        chain = parent_of(ancestor)
+        if isinstance(chain, cst.If):
+            tests = _chain_tests(chain, parent_of)
+            return FALLBACK if _any_names_npu(tests, code_of) else None
+    return None
+
+
+def _branch_reason(
+    branch: cst.If, child: cst.CSTNode, parent_of: ParentOf, code_of: CodeOf
+) -> str | None:
+    """``child`` is the test or the body of ``branch``, one link of an if/elif chain."""
+    own = branch.test
+    if names_npu(code_of(own)):
+        negated = isinstance(own, cst.UnaryOperation) and isinstance(own.operator, cst.Not)
+        return FALLBACK if negated and child is branch.body else None
+    others = [test for test in _chain_tests(branch, parent_of) if test is not own]
+    return ALONGSIDE if _any_names_npu(others, code_of) else None
+
+
+def _chain_tests(branch: cst.If, parent_of: ParentOf) -> list[cst.BaseExpression]:
+    """The tests of every ``if``/``elif`` of the chain ``branch`` belongs to."""
+    head = branch
+    parent = parent_of(head)
+    while isinstance(parent, cst.If) and parent.orelse is head:
+        head = parent
+        parent = parent_of(head)
+    tests: list[cst.BaseExpression] = []
+    link: cst.If | cst.Else | None = head
+    while isinstance(link, cst.If):
+        tests.append(link.test)
+        link = link.orelse
+    return tests
+
+
+def _any_names_npu(nodes: Iterable[cst.CSTNode | None], code_of: CodeOf) -> bool:
+    return any(node is not None and names_npu(code_of(node)) for node in nodes)

@@ -1,0 +1,78 @@
+"""A whole project as a user audits it: ``fixtures/project_repo`` through the real CLI."""
+
+from __future__ import annotations
+
+import ast
+import shutil
+from pathlib import Path
+
+import pytest
+from conftest import FIXTURES, check_json, run_cli
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    root = tmp_path / "project_repo"
+    shutil.copytree(FIXTURES / "project_repo", root)
+    return root
+
+
+def test_code_that_covers_npu_is_handled_and_not_a_finding(project: Path) -> None:
+    _, report = check_json(".", cwd=project)
+    accel = "src/fastattn/accel.py"
+    assert [f for f in report["findings"] if f["path"] == accel] == []
+    handled = {(f["line"], f["rule"], f["handled"]) for f in report["handled"]}
+    assert handled == {
+        (6, "PC003", "npu-alongside"),  # {"cuda": "nccl", "npu": "hccl"}
+        (6, "PC004", "npu-alongside"),
+        (14, "PC003", "npu-alongside"),  # ["cuda", "npu"]
+        (18, "PC003", "npu-alongside"),  # == "cuda" or == "npu"
+        (25, "PC001", "npu-fallback"),  # else: torch.cuda.synchronize()
+        (29, "PC003", "npu-fallback"),  # "npu" if is_npu_available() else "cuda"
+        (33, "PC003", "npu-fallback"),
+    }
+    assert {f["path"] for f in report["handled"]} == {accel}
+    assert report["summary"]["handled"] == 7
+    assert not any(f["fixable"] for f in report["handled"])
+
+
+def test_handled_code_is_counted_in_the_text_summary(project: Path) -> None:
+    result = run_cli("check", ".", cwd=project)
+    assert "7 already handled beside NPU (not scored)" in result.stdout
+
+
+def test_handled_code_does_not_change_the_score(project: Path) -> None:
+    _, with_npu_code = check_json(".", cwd=project)
+    (project / "src/fastattn/accel.py").unlink()
+    _, without = check_json(".", cwd=project)
+    assert with_npu_code["score"] == without["score"]
+
+
+def test_unsafe_fixes_leave_npu_aware_and_non_device_strings_alone(project: Path) -> None:
+    untouched = ("src/fastattn/accel.py", "src/fastattn/checkpoint.py")
+    before = {name: (project / name).read_bytes() for name in untouched}
+    run_cli("check", "--fix", "--unsafe-fixes", ".", cwd=project)
+    assert {name: (project / name).read_bytes() for name in untouched} == before
+
+
+def test_diff_shows_no_fix_for_checkpoint_locations_method_names_or_tables(
+    project: Path,
+) -> None:
+    result = run_cli("check", "--diff", "--unsafe-fixes", "src/fastattn/checkpoint.py", cwd=project)
+    assert result.stdout == ""
+    _, report = check_json("src/fastattn/checkpoint.py", cwd=project)
+    messages = [f["message"] for f in report["findings"]]
+    assert messages == [
+        'CUDA device name "cuda" tested as text (it may match a name a CUDA run saved)',
+        'CUDA device name "cuda" used as a method name, not a device',
+        'CUDA device name "cuda" in a table of several accelerators (Ascend needs an entry '
+        "of its own)",
+    ]  # and the profiler key "cuda_time_total" is no finding at all
+
+
+def test_lazily_imported_torch_gets_torch_npu_in_the_same_function(project: Path) -> None:
+    run_cli("check", "--fix", "src/fastattn/cli.py", cwd=project)
+    fixed = (project / "src/fastattn/cli.py").read_text(encoding="utf-8")
+    assert "    import torch\n    import torch_npu\n\n    x = torch.zeros(size).npu()\n" in fixed
+    tree = ast.parse(fixed)
+    assert not any(isinstance(node, ast.Import) for node in tree.body)
