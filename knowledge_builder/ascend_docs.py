@@ -24,6 +24,27 @@ PRODUCTS: dict[str, str] = {
 YES = ("✔", "&#10004;")
 NO = ("✘", "&#10008;")
 CPU_FALLBACK = "回退至CPU"  # "falls back to the CPU"
+ONLY = "仅支持"  # "only supports": the restriction lines that enumerate dtypes
+DTYPE_TOKENS = (
+    "bf16",
+    "fp16",
+    "fp32",
+    "fp64",
+    "fp8",
+    "uint8",
+    "uint16",
+    "uint32",
+    "uint64",
+    "int8",
+    "int16",
+    "int32",
+    "int64",
+    "bool",
+    "complex64",
+    "complex128",
+)
+_DTYPE = re.compile(r"(?<![0-9a-z])(" + "|".join(DTYPE_TOKENS) + r")(?![0-9a-z])")
+_TERM = re.compile(r"<term>([^<]+)</term>")
 RESTRICTIONS = "**限制与说明**"
 
 _CLASS = re.compile(r"^### <code><i>class</i></code>\s+(?P<name>\S+)")
@@ -43,6 +64,8 @@ class DocEntry:
     support: tuple[tuple[str, bool], ...]
     cpu_fallback: bool
     restricted: bool
+    dtype_lists: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = ()
+    """Each "only supports <dtypes>" line: (the chips it names, or () for all; the dtypes)."""
 
 
 def _qualified(name: str, owner: str | None) -> str:
@@ -62,12 +85,30 @@ class _Block:
         self.support: dict[str, bool] = {}
         self.restricted = False
         self.cpu_fallback = False
+        self.dtype_lists: list[tuple[tuple[str, ...], tuple[str, ...]]] = []
+
+    def note(self, line: str) -> None:
+        """Keep what a restriction line says about dtypes, not its words."""
+        if ONLY not in line:
+            return
+        dtypes = tuple(sorted(set(_DTYPE.findall(line))))
+        if len(dtypes) > 1:
+            chips = tuple(sorted(PRODUCTS[t] for t in _TERM.findall(line) if t in PRODUCTS))
+            self.dtype_lists.append((chips, dtypes))
 
     def entry(self, file: str) -> DocEntry | None:
         if not self.support or not self.api.startswith("torch."):
             return None
         support = tuple(sorted(self.support.items()))
-        return DocEntry(self.api, file, self.heading, support, self.cpu_fallback, self.restricted)
+        return DocEntry(
+            self.api,
+            file,
+            self.heading,
+            support,
+            self.cpu_fallback,
+            self.restricted,
+            tuple(self.dtype_lists),
+        )
 
 
 def parse_markdown(text: str, file: str) -> list[DocEntry]:
@@ -104,6 +145,7 @@ def parse_markdown(text: str, file: str) -> list[DocEntry]:
             block.restricted = True
         if CPU_FALLBACK in line:
             block.cpu_fallback = True
+        block.note(line)
     close()
     return entries
 

@@ -27,7 +27,6 @@ on the kernels alone.
 from __future__ import annotations
 
 import argparse
-import sys
 from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
@@ -42,6 +41,7 @@ from knowledge_builder.kernels import (
     npu_kernels,
     torch_overloads,
 )
+from knowledge_builder.output import write_outputs
 from knowledge_builder.wheel import WheelReader, top_level_public
 from portcheck.knowledge.load import data_dir
 
@@ -67,6 +67,11 @@ FAMILIES = (
 NN_FUNCTIONAL = "torch/nn/functional.py"
 FP8 = ("float8_e4m3fn", "float8_e5m2")
 """Storage conversion methods of Ascend's list that name a dtype: ``torch.<name>``."""
+UNSIGNED = {"uint16": "torch.uint16", "uint32": "torch.uint32", "uint64": "torch.uint64"}
+"""Dtypes flagged where none of the list's "only supports" dtype lists names them."""
+LISTED_CHIPS = ("950dt", "atlas-a2", "atlas-a3")
+"""The chips Ascend's list has a column for."""
+BF16_GATE = "torch_npu/npu/autocast_utils.py"
 
 CATEGORY = {
     "listed-unsupported": "rewrite",
@@ -139,11 +144,20 @@ def verdict(listed: bool | None, fallback: bool, kernel: str | None) -> str | No
 class Sources:
     """The evidence labels of one release's inputs."""
 
-    def __init__(self, torch_label: str, npu_label: str, docs: str | None, commit: str) -> None:
+    def __init__(
+        self,
+        torch_label: str,
+        npu_label: str,
+        docs: str | None,
+        commit: str,
+        bf16_gate: str | None = None,
+    ) -> None:
         self.torch = torch_label
         self.npu = npu_label
         self.docs = docs
         self.commit = commit
+        self.bf16_gate = bf16_gate
+        """Where torch_npu makes bf16 depend on the chip (``is_bf16_supported()``)."""
 
     def kernel(self, base: str, status: str) -> str:
         if status == "npu":
@@ -218,6 +232,37 @@ def dtype_facts(docs: list[DocEntry], sources: Sources) -> list[dict[str, object
     return out
 
 
+def unlisted_dtype_facts(docs: list[DocEntry], sources: Sources) -> list[dict[str, object]]:
+    """Unsigned dtypes that no "only supports" list names (caution, for the listed chips),
+    and bf16 on the 910A where the list's 910A-only dtype lists leave it out while the
+    same entry's lists for other chips name it."""
+    lists = [(e, scope, dtypes) for e in docs for scope, dtypes in e.dtype_lists]
+    out = []
+    where = f"{len(lists)} 'only supports' dtype lists of {sources.docs}"
+    for token, dtype in UNSIGNED.items():
+        if lists and not any(token in dtypes for _, _, dtypes in lists):
+            chips = {c: {"category": "caution", "reason": "dtype-unlisted"} for c in LISTED_CHIPS}
+            evidence = f"Ascend/pytorch@{sources.commit[:12]}: none of the {where} names {token}"
+            out.append({"dtype": dtype, "chips": chips, "evidence": evidence})
+    without = [
+        e
+        for e, scope, dtypes in lists
+        if scope == ("910a",)
+        and "bf16" not in dtypes
+        and any("bf16" in d for s, d in e.dtype_lists if s and "910a" not in s)
+    ]
+    if without and sources.bf16_gate:
+        evidence = [sources.doc(e) + " (910A list without bf16)" for e in without]
+        out.append(
+            {
+                "dtype": "torch.bfloat16",
+                "chips": {"910a": {"category": "caution", "reason": "dtype-unlisted"}},
+                "evidence": "; ".join([*evidence, sources.bf16_gate]),
+            }
+        )
+    return out
+
+
 def summary(apis: list[dict[str, object]], dtypes: list[dict[str, object]]) -> dict[str, object]:
     """Fact counts per chip and reason, so a rebuild's change is visible in review."""
     counts: Counter[str] = Counter()
@@ -250,9 +295,9 @@ def derive_coverage(
         docs_dir = _newest_before(docs_root, version)
     relative = f"docs/zh/api/native_api/{docs_dir.name}" if docs_dir else None
     docs = read_docs(docs_dir) if docs_dir else []
-    sources = Sources(torch.label, npu.label, relative, commit)
+    sources = Sources(torch.label, npu.label, relative, commit, _bf16_gate(npu))
     apis = api_facts(table, docs, functional, sources)
-    dtypes = dtype_facts(docs, sources)
+    dtypes = dtype_facts(docs, sources) + unlisted_dtype_facts(docs, sources)
     return {
         "schema": SCHEMA,
         "target": f"torch_npu=={version}",
@@ -266,6 +311,16 @@ def derive_coverage(
         "dtypes": dtypes,
         "summary": summary(apis, dtypes),
     }
+
+
+def _bf16_gate(npu: WheelReader) -> str | None:
+    """``<wheel>: autocast_utils.py:N`` where bfloat16 is offered only if the chip has it."""
+    text = npu.text(BF16_GATE) or ""
+    for number, line in enumerate(text.splitlines(), 1):
+        if "is_bf16_supported()" in line:
+            gate = "offers torch.bfloat16 to autocast only if is_bf16_supported()"
+            return f"{npu.label}: {BF16_GATE}:{number} {gate}"
+    return None
 
 
 def _newest_before(root: Path, version: str) -> Path | None:
@@ -307,18 +362,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out-dir", type=Path, default=None)
     parser.add_argument("--check", action="store_true", help="fail if the files would change")
     args = parser.parse_args(argv)
-    out_dir = Path(args.out_dir or data_dir())
-    stale = []
-    for name, text in build(args.wheel_dir, args.docs, args.docs_commit).items():
-        target = out_dir / name
-        if target.exists() and target.read_text(encoding="utf-8") == text:
-            continue
-        stale.append(name)
-        if not args.check:
-            target.write_text(text, encoding="utf-8", newline="\n")
-    verb = "stale" if args.check else "written"
-    print(f"{verb}: {', '.join(stale) if stale else 'nothing (up to date)'}", file=sys.stdout)
-    return 1 if args.check and stale else 0
+    files = build(args.wheel_dir, args.docs, args.docs_commit)
+    return write_outputs(files, Path(args.out_dir or data_dir()), args.check)
 
 
 if __name__ == "__main__":

@@ -111,8 +111,14 @@ class KernelTable:
 
     def status(self, base: str) -> str:
         """``"composite"`` (no overload needs a device kernel), ``"npu"`` (torch_npu has a
-        kernel for one of its overloads) or ``"missing"`` (CUDA kernels only)."""
+        kernel for one of its overloads, for the overload one delegates to, or, for an
+        in-place ``x_``, for ``x``) or ``"missing"`` (CUDA kernels only)."""
         overloads = self._by_base.get(base, ())
         if not any(self._needs_kernel(o) for o in overloads):
             return "composite"
-        return "npu" if base in self._npu_bases else "missing"
+        covered = (
+            base in self._npu_bases
+            or any(o.delegate in self.npu for o in overloads if o.delegate)
+            or (base.endswith("_") and base[:-1] in self._npu_bases)
+        )
+        return "npu" if covered else "missing"

@@ -22,6 +22,15 @@ or ``Rule.needles(knowledge)``):
 - ``string_prefixes``: the other findings involve a string literal whose value
   (escapes evaluated) starts with one of these.
 - ``docstrings``: whether that literal may be a statement of its own (a docstring).
+- ``torch_attributes``: identifiers that count only where a torch API can be named by
+  them: as an attribute of a chain whose root a torch import binds (``th.linalg.eig``
+  after ``import torch as th``), as a name imported from a torch module
+  (``from torch.nn import name``) or as a component of a torch module path. Operator
+  names are common words (``mode``, ``det``); ``self.mode``, a keyword argument
+  ``mode=`` or a local variable ``det`` is never ``torch.det``, so these names stay
+  sharp where ``names`` would pass most files.
+- ``method_calls``: identifiers that count only as a called attribute (``x.name(...)``),
+  for methods of objects whose type no static test knows (Tensor methods).
 
 Why neither test can drop a finding that libcst would make:
 
@@ -94,6 +103,8 @@ class Needles:
     names: frozenset[str] = frozenset()
     string_prefixes: tuple[str, ...] = ()
     docstrings: bool = False
+    torch_attributes: frozenset[str] = frozenset()
+    method_calls: frozenset[str] = frozenset()
 
 
 class _Scan:
@@ -152,6 +163,9 @@ class Prefilter:
             sorted({p for needle in needles if needle.docstrings for p in needle.string_prefixes})
         )
         self._needle_scan = _Scan(self.names, self.prefixes)
+        self.torch_attributes = frozenset(n for needle in needles for n in needle.torch_attributes)
+        self.method_calls = frozenset(n for needle in needles for n in needle.method_calls)
+        self._attribute_scan = _attribute_pattern(self.torch_attributes, self.method_calls)
         self._trigger_scan = _word_pattern(trigger_words, ignore_case=True)
         self._last: tuple[bytes, bool, bool] | None = None
 
@@ -178,7 +192,9 @@ class Prefilter:
         last = self._last  # read once: an editor server may ask from several threads
         if last is not None and last[0] is raw:
             return last[1], last[2]
-        needle_hit = self._needle_scan.search(raw)
+        needle_hit = self._needle_scan.search(raw) or (
+            self._attribute_scan is not None and self._attribute_scan.search(raw) is not None
+        )
         trigger_hit = self._trigger_scan is not None and self._trigger_scan.search(raw) is not None
         self._last = (raw, needle_hit, trigger_hit)
         return needle_hit, trigger_hit
@@ -200,8 +216,21 @@ class _CodeCheck:
 
     def run(self, tree: ast.AST) -> bool:
         names = self.prefilter.names
+        attributes = self.prefilter.torch_attributes
+        methods = self.prefilter.method_calls
+        torch_roots: set[str] = set()  # names a torch import binds
+        roots: set[str] = set()  # roots of attribute chains that end in a needle
         for node in ast.walk(tree):  # breadth first: parents before children
             kind = type(node)
+            if attributes and (kind is ast.Import or kind is ast.ImportFrom):
+                if _imports_torch(node, attributes, torch_roots):  # type: ignore[arg-type]
+                    return True
+            elif kind is ast.Attribute and node.attr in attributes:  # type: ignore[attr-defined]
+                roots.add(_root(node))
+            elif kind is ast.Call and methods:
+                func = node.func  # type: ignore[attr-defined]
+                if type(func) is ast.Attribute and func.attr in methods:
+                    return True
             if kind is ast.Constant:
                 if isinstance(node.value, str) and self._string_may_match(node):
                     return True
@@ -213,7 +242,7 @@ class _CodeCheck:
                 for field in _FIELDS_BY_CLASS[kind]:
                     if _mentions(getattr(node, field, None), names):
                         return True
-        return False
+        return not roots.isdisjoint(torch_roots)
 
     def _string_may_match(self, node: ast.Constant) -> bool:
         value: str = node.value
@@ -257,6 +286,64 @@ class _CodeCheck:
             return first[node.col_offset :].decode() + middle + last.decode()
         except (IndexError, UnicodeDecodeError):
             return None
+
+
+def _root(node: ast.expr) -> str:
+    """The name an attribute chain starts from (``th`` of ``th.linalg.eig``), else ""."""
+    while type(node) is ast.Attribute:
+        node = node.value  # type: ignore[attr-defined]
+    return node.id if type(node) is ast.Name else ""  # type: ignore[attr-defined]
+
+
+def _imports_torch(
+    node: ast.Import | ast.ImportFrom, attributes: frozenset[str], torch_roots: set[str]
+) -> bool:
+    """Record the names a torch import binds; True when it names a needle itself
+    (``from torch.linalg import eig``, ``from torch import linalg``, ``import torch.fft``)."""
+    if isinstance(node, ast.ImportFrom):
+        module = node.module or ""
+        if node.level or module.split(".")[0] != "torch":
+            return False
+        torch_roots.update(alias.asname or alias.name for alias in node.names)
+        written = [*module.split("."), *(alias.name for alias in node.names)]
+        return not attributes.isdisjoint(written)
+    named = False
+    for alias in node.names:
+        path = alias.name.split(".")
+        if path[0] == "torch":
+            torch_roots.add(alias.asname or "torch")
+            named = named or not attributes.isdisjoint(path)
+    return named
+
+
+def _alternatives(words: Iterable[str]) -> bytes:
+    unique = sorted(set(words), key=lambda word: (-len(word), word))
+    return b"(?:" + b"|".join(re.escape(word.encode()) for word in unique) + b")"
+
+
+def _attribute_pattern(
+    torch_attributes: frozenset[str], methods: frozenset[str]
+) -> re.Pattern[bytes] | None:
+    """Bytes where a ``torch_attributes`` or ``method_calls`` needle can be written: after
+    a dot (whitespace, line continuations and comments may come between), or, for the
+    former, after ``from torch`` up to the next ``;`` or ``)``, which covers parenthesised
+    import lists and continued lines."""
+    if not torch_attributes and not methods:
+        return None
+    gap = rb"(?:\s|\\\r?\n|#[^\n]*)*"
+    after_dot = rb"\." + gap + _alternatives(torch_attributes | methods) + NOT_BEFORE_WORD
+    if not torch_attributes:
+        return re.compile(after_dot)
+    alternatives = _alternatives(torch_attributes)
+    statement = rb"[^;)]*?"  # to the end of a parenthesised list (a superset elsewhere)
+    imported = (
+        rb"(?<![\w.])from(?:\s|\\\r?\n)+torch"
+        + statement
+        + NOT_AFTER_WORD
+        + alternatives
+        + NOT_BEFORE_WORD
+    )
+    return re.compile(after_dot + b"|" + imported)
 
 
 def _hex_cases(escape: str) -> set[str]:

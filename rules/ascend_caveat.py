@@ -1,10 +1,10 @@
 """PC011: torch features that run on Ascend with different behaviour or coverage.
 
-float64 and complex compute, channels_last and TorchScript are not CUDA APIs, but a
-port trips over them: float64 is only partly supported on NPU (``transfer_to_npu``
-even turns ``torch.cuda.DoubleTensor`` into a float32 type), channels_last is not
-supported under automatic migration, and ``torch.jit.script`` becomes a no-op there.
-Which names count, and why, is curated data in the knowledge base.
+channels_last and TorchScript are not CUDA APIs, but a port trips over them:
+channels_last is not supported under automatic migration, and ``torch.jit.script``
+becomes a no-op there. Which names count, and why, is curated data in the knowledge
+base. float64 and complex dtypes are PC013's (``npu-dtype``), which knows whether the
+tensor is on the CPU.
 """
 
 from __future__ import annotations
@@ -17,6 +17,8 @@ from portcheck import expressions
 from portcheck.knowledge import Knowledge
 from portcheck.prefilter import Needles
 from portcheck.rule import Invalid, Rule, Valid
+
+from .npu_dtype import FLOAT64_NAMES
 
 HANDLED_ELSEWHERE = (
     "torch.cuda",
@@ -35,25 +37,22 @@ def _caveat_names(knowledge: Knowledge) -> frozenset[str]:
         if fact.category == "caution"
         and fact.api.startswith("torch.")
         and not fact.api.startswith(HANDLED_ELSEWHERE)
+        and fact.api not in FLOAT64_NAMES
     )
 
 
 class AscendCaveat(Rule):
     id = "PC011"
     name = "ascend-caveat"
-    summary = "torch feature with limited or different behaviour on Ascend (float64, ...)"
+    summary = "torch feature with different behaviour on Ascend (channels_last, jit.script)"
     category = "caution"
 
     VALID = (
         Valid("import torch\nx = torch.zeros(2, dtype=torch.float32)\n"),
         Valid("float64 = 'just a name'\n"),
+        Valid("import torch\nx = torch.zeros(2, dtype=torch.float64, device='cpu')\n"),
     )
     INVALID = (
-        Invalid(
-            "import torch\nx = torch.zeros(2, dtype=torch.float64)\n",
-            api="torch.float64",
-            category="caution",
-        ),
         Invalid(
             "import torch\n\n@torch.jit.script\ndef f(x):\n    return x\n", api="torch.jit.script"
         ),

@@ -63,6 +63,18 @@ class CudaApi(Rule):
     )
     INVALID = (
         Invalid(
+            "import torch\nmajor, minor = torch.cuda.get_device_capability()\n",
+            api="torch.cuda.get_device_capability",
+            category="rewrite",
+            expected_fix=None,
+        ),
+        Invalid(
+            "import torch\ntorch.backends.cuda.enable_flash_sdp(False)\n",
+            api="torch.backends.cuda.enable_flash_sdp",
+            category="caution",
+            expected_fix=None,
+        ),
+        Invalid(
             "import torch\ntorch.cuda.synchronize()\n",
             api="torch.cuda.synchronize",
             category="auto",
@@ -74,11 +86,13 @@ class CudaApi(Rule):
             expected_fix="import torch as th\nimport torch_npu\nth.npu.empty_cache()\n",
         ),
         Invalid(
-            "import torch.cuda as tc\ntc.current_stream()\ng = tc.CUDAGraph()\n",
+            "import torch.cuda as tc\ntc.current_stream()\n"
+            "a = tc.CUDAPluggableAllocator(p, m, f)\n",
             api="torch.cuda",
             category="auto",
             count=3,
-            expected_fix="import torch_npu.npu as tc\ntc.current_stream()\ng = tc.NPUGraph()\n",
+            expected_fix="import torch_npu.npu as tc\ntc.current_stream()\n"
+            "a = tc.NPUPluggableAllocator(p, m, f)\n",
         ),
         Invalid(
             "from torch import cuda\ncuda.device_count()\n",
@@ -120,9 +134,10 @@ class CudaApi(Rule):
             "def f():\n    pass\n",
         ),
         Invalid(
-            "import torch\nclass G(torch.cuda.CUDAGraph):\n    pass\n",
-            api="torch.cuda.CUDAGraph",
-            expected_fix="import torch\nimport torch_npu\nclass G(torch.npu.NPUGraph):\n    pass\n",
+            "import torch\nclass G(torch.cuda.CUDAPluggableAllocator):\n    pass\n",
+            api="torch.cuda.CUDAPluggableAllocator",
+            expected_fix="import torch\nimport torch_npu\n"
+            "class G(torch.npu.NPUPluggableAllocator):\n    pass\n",
         ),
         Invalid(
             "import torch\ntorch.backends.cuda.matmul.allow_tf32 = True\n"

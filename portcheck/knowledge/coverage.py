@@ -50,6 +50,8 @@ class CoverageFact:
             "(unverified)",
             "dtype-unsupported": f"`{self.api}` is not supported on {where} (Ascend's support "
             "list): NPU tensors of this dtype cannot be created or computed",
+            "dtype-unlisted": f"`{self.api}` is unverified on {where}: Ascend's support list "
+            "names it for no operator, so expect kernels to reject it or compute it by casts",
         }.get(self.reason, f"`{self.api}` has limited support on {where}")
 
     @property

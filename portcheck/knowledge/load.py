@@ -170,9 +170,18 @@ def load_knowledge(target: str | None = None, chip: str | None = None) -> Knowle
     return _load(version, resolve_chip(chip).id)
 
 
-def _coverage_text(version: str) -> str | None:
-    entry = data_dir() / COVERAGE_FILE.format(version=version)
+BEHAVIOUR_FILE = "behaviour-torch_npu-{version}.json"
+
+
+def _optional_text(name: str) -> str | None:
+    entry = data_dir() / name
     return entry.read_text(encoding="utf-8") if entry.is_file() else None
+
+
+def _behaviour(version: str) -> list[ApiFact]:
+    """Facts of same-name APIs that behave differently (they replace the name facts)."""
+    text = _optional_text(BEHAVIOUR_FILE.format(version=version))
+    return [_api(raw) for raw in json.loads(text)["apis"]] if text else []
 
 
 @cache
@@ -183,7 +192,9 @@ def _load(version: str, chip: str) -> Knowledge:
         raise UnknownTargetError(f"unknown target 'torch_npu=={version}'; known targets: {known}")
     document = _read_json(files[version])
     symbols: dict[str, str] = document.get("symbols", {})
-    apis = [_api(raw) for raw in document["apis"]]
+    behaviour = {fact.api: fact for fact in _behaviour(version)}
+    apis = [behaviour.pop(raw["api"], None) or _api(raw) for raw in document["apis"]]
+    apis += behaviour.values()
     curated = _curated()
     for raw in _for_release(curated.get("api", []), version):
         fact = _curated_api(raw, symbols)
@@ -203,7 +214,7 @@ def _load(version: str, chip: str) -> Knowledge:
         tuple(env),
         tuple(packages),
         resolve_chip(chip),
-        parse_coverage(_coverage_text(version), chip),
+        parse_coverage(_optional_text(COVERAGE_FILE.format(version=version)), chip),
     )
 
 

@@ -1,0 +1,171 @@
+"""PC013: dtypes the target chip does not support, or supports only in part.
+
+Two kinds of facts: the chip's dtype coverage (FP8 unsupported on the Atlas A2/A3, unsigned
+ints no operator is listed for, bf16 on the 910A), generated from Ascend's support list; and
+float64/complex compute, only partly supported on every NPU (curated, with its evidence).
+
+A dtype on a tensor that is explicitly on the CPU (``device="cpu"``, ``.cpu().double()``)
+is never a finding, and neither is numpy (``np.float64`` is another name). float64 and
+complex are reported where they make tensors (an argument of a call, ``.double()``), not
+where code only compares or maps dtypes; a coverage dtype is reported wherever it is named.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import libcst as cst
+
+from portcheck import expressions
+from portcheck.knowledge import Knowledge
+from portcheck.prefilter import Needles
+from portcheck.rule import Invalid, Rule, Valid
+
+FLOAT64_NAMES = frozenset({"torch.float64", "torch.double", "torch.complex128", "torch.complex64"})
+"""Names PC011 leaves to this rule (their facts live in curated.toml)."""
+METHODS = {"double": "torch.float64", "cdouble": "torch.complex128", "bfloat16": "torch.bfloat16"}
+CPU = "cpu"
+
+
+@lru_cache(maxsize=8)
+def _coverage_dtypes(knowledge: Knowledge) -> frozenset[str]:
+    coverage = knowledge.coverage
+    names = ("torch.float8_e4m3fn", "torch.float8_e5m2", "torch.uint16", "torch.uint32")
+    names += ("torch.uint64", "torch.bfloat16")
+    return frozenset(n for n in names if coverage is not None and coverage.dtype(n) is not None)
+
+
+def _is_cpu_expression(node: cst.BaseExpression) -> bool:
+    """``"cpu"``, ``"cpu:0"`` or ``torch.device("cpu")``."""
+    value = expressions.string_value(node)
+    if value is not None:
+        return value.split(":")[0] == CPU
+    if isinstance(node, cst.Call) and node.args:
+        return _is_cpu_expression(node.args[0].value)
+    return False
+
+
+def _on_cpu(call: cst.Call) -> bool:
+    """The call makes or converts a CPU tensor: a CPU device argument (``device="cpu"``,
+    ``.to("cpu", ...)``), or a receiver that ``.cpu()`` or ``.numpy()`` already moved."""
+    if any(_is_cpu_expression(arg.value) for arg in call.args):
+        return True
+    node = call.func
+    while isinstance(node, (cst.Attribute, cst.Call)):
+        if isinstance(node, cst.Call):
+            func = node.func
+            if isinstance(func, cst.Attribute) and func.attr.value in (CPU, "numpy"):
+                return True
+            node = func
+        else:
+            node = node.value
+    return False
+
+
+class NpuDtype(Rule):
+    id = "PC013"
+    name = "npu-dtype"
+    summary = "dtype without (full) NPU support on the target chip: FP8, uint64, float64, ..."
+    category = "caution"
+
+    VALID = (
+        Valid("import numpy as np\na = np.zeros(3, dtype=np.float64)\n"),
+        Valid("import torch\nx = torch.zeros(3, dtype=torch.float64, device='cpu')\n"),
+        Valid("import torch\ny = x.cpu().double()\n"),
+        Valid("import torch\ny = x.to('cpu', torch.float64)\n"),
+        Valid("import torch\nx = torch.ones(2, dtype=torch.bfloat16)\n"),
+        Valid("import torch\nif x.dtype == torch.float64:\n    pass\n"),
+        Valid("import torch\nx = torch.zeros(2, dtype=torch.float8_e4m3fn, device='cpu')\n"),
+    )
+    INVALID = (
+        Invalid(
+            "import torch\nw = x.to(torch.float8_e4m3fn)\n",
+            api="torch.float8_e4m3fn",
+            category="blocker",
+        ),
+        Invalid("from torch import float8_e5m2 as f8\nd = f8\n", api="torch.float8_e5m2"),
+        Invalid("import torch\ny = x.double()\n", api="torch.float64", category="caution"),
+        Invalid("import torch\ny = x.to(torch.float64)\n", api="torch.float64"),
+        Invalid(
+            "import torch\nx = torch.zeros(3, dtype=torch.float64, device='npu')\n",
+            api="torch.float64",
+        ),
+        Invalid("import torch\nx = torch.zeros(3, dtype=torch.uint64)\n", api="torch.uint64"),
+    )
+
+    @classmethod
+    def needles(cls, knowledge: Knowledge) -> Needles:
+        coverage = _coverage_dtypes(knowledge)
+        methods = {m for m, dtype in METHODS.items() if dtype in FLOAT64_NAMES | coverage}
+        return Needles(
+            names=frozenset(n.rsplit(".", 1)[1] for n in FLOAT64_NAMES),
+            torch_attributes=frozenset(n.rsplit(".", 1)[1] for n in coverage),
+            method_calls=frozenset(methods),
+        )
+
+    def visit_Attribute(self, node: cst.Attribute) -> None:
+        self._check_name(node)
+
+    def visit_Name(self, node: cst.Name) -> None:
+        self._check_name(node)
+
+    def visit_Call(self, node: cst.Call) -> None:
+        func = node.func
+        if not isinstance(func, cst.Attribute) or func.attr.value not in METHODS or node.args:
+            return
+        if self.qualified_names(func) or _on_cpu(node):
+            return
+        dtype = METHODS[func.attr.value]
+        if dtype in FLOAT64_NAMES or dtype in _coverage_dtypes(self.knowledge):
+            self._report(func, dtype)
+
+    def _check_name(self, node: cst.Attribute | cst.Name) -> None:
+        parent = self.parent(node)
+        if isinstance(parent, cst.Attribute) and parent.value is node:
+            return  # a prefix of a longer name (``torch`` of ``torch.float64``)
+        if isinstance(parent, (cst.ImportAlias, cst.AsName)):
+            return  # the import itself; its uses are reported
+        names = self.qualified_names(node)
+        coverage = sorted(names & _coverage_dtypes(self.knowledge))
+        float64 = sorted(names & FLOAT64_NAMES)
+        if not coverage and not float64:
+            return
+        call = self._enclosing_call(node)
+        if call is not None and _on_cpu(call):
+            return
+        if coverage:
+            self._report(node, coverage[0])
+        elif call is not None:
+            self._report(node, float64[0])
+
+    def _enclosing_call(self, node: cst.CSTNode) -> cst.Call | None:
+        """The call the name is an argument of (``f(x, dtype=torch.float64)``), else None."""
+        parent = self.parent(node)
+        if not isinstance(parent, cst.Arg):
+            return None
+        call = self.parent(parent)
+        return call if isinstance(call, cst.Call) else None
+
+    def _report(self, node: cst.CSTNode, dtype: str) -> None:
+        chip = self.knowledge.chip
+        fact = self.knowledge.coverage_dtype(dtype)
+        if fact is not None:
+            self.report(
+                node,
+                api=dtype,
+                category=fact.category,  # type: ignore[arg-type]
+                message=fact.message(chip) + ".",
+                suggestion=fact.suggestion,
+                evidence=fact.evidence,
+            )
+            return
+        curated = self.knowledge.api(dtype)
+        if curated is None:
+            return
+        self.report(
+            node,
+            api=dtype,
+            message=f"`{dtype}` compute on {chip.label} is only partly supported",
+            suggestion=curated.note,
+            evidence=curated.evidence,
+        )
