@@ -17,8 +17,10 @@ from libcst.metadata import MetadataWrapper
 from portcheck.discover import SourceFile
 from portcheck.fastcst.collector import fewer_collections
 from portcheck.fastcst.metadata import seed as seed_metadata
+from portcheck.fastcst.metadata import seeded_positions
 from portcheck.fastcst.parsing import parse_module
 from portcheck.fastcst.walk import read_only_visits
+from portcheck.fix.replacements import fix_replacements
 from portcheck.knowledge import DEFAULT_CHIP, Knowledge, load_knowledge
 from portcheck.model import Diagnostic, FileResult, Finding
 from portcheck.prefilter import Needles, Prefilter
@@ -163,10 +165,14 @@ class Analyzer:
             wrapper.visit_batched([rule(context) for rule in rules])
         result.findings = [finding for finding, _ in context.findings]
         result.handled = sorted(context.handled, key=Finding.sort_key)
+        pairs = sorted(context.findings, key=lambda pair: pair[0].sort_key())
         if keep_fixes:
-            result.fixes = list(context.findings)
-            result.fixes.sort(key=lambda pair: pair[0].sort_key())
+            result.fixes = pairs
             result.module = module
+        elif display.endswith(".py"):
+            result.replacements = fix_replacements(
+                module, source.text, pairs, *seeded_positions(wrapper)
+            )
 
     def _check_notebook(self, display: str, source: SourceText, result: FileResult) -> None:
         """The code cells as one module; fixes go through ``notebook.fix_notebook``."""

@@ -1,6 +1,7 @@
 """Per-file results cached by content hash, so a re-run only analyses what changed.
 
-An entry is the findings, diagnostics and suppressions one file produced, stored as
+An entry is the findings, diagnostics, suppressions and fix replacements (for SARIF)
+one file produced, stored as
 JSON under a key that hashes everything the result depends on: the file's bytes and
 display path, and a *fingerprint* of the run — portcheck's version, every field of the
 :class:`~portcheck.analyze.Analyzer` (knowledge target, enabled rule ids, file-size
@@ -30,14 +31,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from portcheck import __version__
-from portcheck.model import Diagnostic, Finding
+from portcheck.model import Diagnostic, FileResult, Finding
 from portcheck.suppress import Suppression
 
 if TYPE_CHECKING:
-    from portcheck.model import FileResult
+    from portcheck.fix.replacements import Replacements
 
 CACHE_DIR_NAME = ".portcheck_cache"
-FORMAT = 2
+FORMAT = 3
 """Bumped whenever the layout of an entry changes."""
 
 
@@ -50,6 +51,8 @@ class CachedResult:
     suppressions: tuple[Suppression, ...]
     parsed: bool
     handled: tuple[Finding, ...] = ()
+    replacements: tuple[tuple[int, Replacements], ...] = ()
+    """Fix replacements by the index of their finding in ``findings``."""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -58,22 +61,34 @@ class CachedResult:
             "suppressions": [asdict(suppression) for suppression in self.suppressions],
             "parsed": self.parsed,
             "handled": [finding.to_json() for finding in self.handled],
+            "replacements": [[index, list(changes)] for index, changes in self.replacements],
         }
 
     @classmethod
     def of(cls, result: FileResult) -> CachedResult:
+        findings = tuple(result.findings)
+        replacements = tuple(
+            (findings.index(finding), changes) for finding, changes in result.replacements.items()
+        )
         return cls(
-            tuple(result.findings),
+            findings,
             tuple(result.diagnostics),
             result.suppressions,
             result.parsed,
             tuple(result.handled),
+            replacements,
         )
 
     @classmethod
     def from_json(cls, record: dict[str, Any]) -> CachedResult:
+        findings = tuple(Finding.from_json(item) for item in record["findings"])
+        replacements = tuple(
+            (int(index), tuple(changes)) for index, changes in record["replacements"]
+        )
+        if any(not 0 <= index < len(findings) for index, _ in replacements):
+            raise ValueError("a replacement of no finding")
         return cls(
-            findings=tuple(Finding.from_json(item) for item in record["findings"]),
+            findings=findings,
             diagnostics=tuple(Diagnostic.from_json(item) for item in record["diagnostics"]),
             suppressions=tuple(
                 Suppression(**{**item, "codes": tuple(item["codes"])})
@@ -81,6 +96,18 @@ class CachedResult:
             ),
             parsed=bool(record["parsed"]),
             handled=tuple(Finding.from_json(item) for item in record["handled"]),
+            replacements=replacements,
+        )
+
+    def file_result(self, path: str) -> FileResult:
+        return FileResult(
+            path,
+            findings=list(self.findings),
+            diagnostics=list(self.diagnostics),
+            parsed=self.parsed,
+            suppressions=self.suppressions,
+            handled=list(self.handled),
+            replacements={self.findings[index]: changes for index, changes in self.replacements},
         )
 
 

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, Literal
 if TYPE_CHECKING:
     import libcst as cst
 
+    from portcheck.fix.replacements import Replacements
     from portcheck.rule import Fix
     from portcheck.suppress import Suppression
 
@@ -99,7 +100,11 @@ class Diagnostic:
 
 @dataclass
 class FileResult:
-    """What one file produced; ``fixes`` is only filled when fixes were asked for."""
+    """What one file produced; ``fixes`` is only filled when fixes were asked for.
+
+    ``replacements`` holds each fixable finding's own fix as line replacements (what
+    SARIF reports), planned by the analysis that found it.
+    """
 
     path: str
     findings: list[Finding] = field(default_factory=list)
@@ -110,3 +115,4 @@ class FileResult:
     suppressions: tuple[Suppression, ...] = ()
     handled: list[Finding] = field(default_factory=list)
     """Touchpoints in code that already covers NPU: listed apart, never scored or fixed."""
+    replacements: dict[Finding, Replacements] = field(default_factory=dict)

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from portcheck import __version__
 from portcheck.analyze import Analyzer
@@ -15,6 +16,9 @@ from portcheck.knowledge.chips import DEFAULT_CHIP
 from portcheck.model import CATEGORIES, Diagnostic, FileResult, Finding
 from portcheck.schedule import Progress, analyze_files
 from portcheck.score import Score, score
+
+if TYPE_CHECKING:
+    from portcheck.fix.replacements import Replacements
 
 
 @dataclass(frozen=True)
@@ -38,6 +42,8 @@ class Report:
     handled: tuple[Finding, ...] = ()
     """Touchpoints in code that already covers NPU (:mod:`portcheck.handled`): listed
     apart from ``findings``, so they are never scored, gated or fixed."""
+    fix_replacements: Mapping[Finding, Replacements] = field(default_factory=dict)
+    """Each fixable finding's own fix as line replacements, from the analysis (SARIF)."""
 
     @property
     def score(self) -> Score:
@@ -86,4 +92,9 @@ def build_report(
         handled=tuple(
             sorted((found for result in results for found in result.handled), key=Finding.sort_key)
         ),
+        fix_replacements={
+            finding: changes
+            for result in results
+            for finding, changes in result.replacements.items()
+        },
     )

@@ -76,14 +76,7 @@ def _answer_here(
         key = cache.key(source_file.display, source_file.kind, digest)
         cached = cache.load(key)
         if cached is not None:
-            return FileResult(
-                source_file.display,
-                findings=list(cached.findings),
-                diagnostics=list(cached.diagnostics),
-                parsed=cached.parsed,
-                suppressions=cached.suppressions,
-                handled=list(cached.handled),
-            )
+            return cached.file_result(source_file.display)
     if analyzer.needs_parsing(source_file, source):
         return _ToParse(index, source_file, digest, key)
     result = analyzer.analyze_text(source_file, source)

@@ -7,6 +7,7 @@ import importlib.util
 import json
 import shutil
 import sys
+import textwrap
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,9 @@ from typing import Any
 import jsonschema
 import pytest
 from conftest import FIXTURES, run_cli, write
+
+from portcheck.registry import builtin_rules
+from portcheck.rule import Rule
 
 
 @cache
@@ -128,3 +132,57 @@ def test_fingerprints_survive_code_moving(tmp_path: Path) -> None:
     write(tmp_path, "a.py", "import torch\n\n\n\ntorch.cuda.synchronize()\n")
     after = sarif(".", cwd=tmp_path)["runs"][0]["results"][0]["partialFingerprints"]
     assert before == after
+
+
+def _fix_example_sources() -> list[pytest.param]:
+    """Every rule's fixable INVALID examples, as written and placed the ways a fix must
+    handle: in a method (indented), with CRLF line ends, between comments, and as the
+    last line of a file without a final newline (where the whole module is diffed)."""
+    params = []
+    for rule in builtin_rules():
+        if not (issubclass(rule, Rule) and rule.fixable):
+            continue
+        for index, example in enumerate(rule.INVALID):
+            code = example.code
+            variants = {
+                "plain": code,
+                "method": "import os\n\nclass K:\n    def m(self):\n"
+                + textwrap.indent(code, "        ")
+                + "        return 1\n",
+                "crlf": code.replace("\n", "\r\n"),
+                "comments": f"# header\n\n{code}\n# footer\n",
+                "no-final-newline": code.rstrip("\n"),
+            }
+            for name, text in variants.items():
+                params.append(pytest.param(text, id=f"{rule.id}-{index}-{name}"))
+    return params
+
+
+@pytest.mark.parametrize("text", _fix_example_sources())
+def test_fixes_planned_by_the_analysis_equal_a_diff_of_the_whole_fixed_module(text: str) -> None:
+    """SARIF fixes come from regenerating only the changed statements; they must be the
+    replacements a diff of the whole module, fixed, gives."""
+    from portcheck.analyze import Analyzer
+    from portcheck.discover import SourceFile
+    from portcheck.fix.replacements import fix_replacements
+    from portcheck.registry import all_rules
+    from portcheck.source import SourceText
+
+    analyzer = Analyzer(target="torch_npu==2.14.0", rule_ids=tuple(r.id for r in all_rules()))
+    source = SourceText(text, text.encode(), "utf-8")
+    source_file = SourceFile(Path("example.py"), "example.py", "python")
+    planned = analyzer.analyze_text(source_file, source).replacements
+    whole = analyzer.analyze_text(source_file, source, keep_fixes=True)
+    assert whole.module is not None
+    assert planned == fix_replacements(whole.module, text, whole.fixes)
+    fixable = [finding for finding in whole.findings if finding.fixable]
+    assert set(planned) <= set(fixable)
+
+
+def test_a_warm_run_gives_the_same_fixes(tmp_path: Path) -> None:
+    write(tmp_path, "a.py", "import torch\n\nx = torch.randn(2).cuda()\ntorch.cuda.synchronize()\n")
+    cold = sarif(".", cwd=tmp_path)
+    warm = sarif(".", cwd=tmp_path)
+    assert (tmp_path / ".portcheck_cache").is_dir()
+    assert cold == warm
+    assert all("fixes" in result for result in warm["runs"][0]["results"])

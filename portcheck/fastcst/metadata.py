@@ -66,6 +66,21 @@ def seed(wrapper: MetadataWrapper, text: str | None = None) -> None:
     computed.setdefault(PositionProvider, LazyPositions(wrapper.module, parents, text))
 
 
+def seeded_positions(
+    wrapper: MetadataWrapper,
+) -> tuple[LazyPositions | None, Mapping[cst.CSTNode, cst.CSTNode] | None]:
+    """The positions and parent map :func:`seed` gave ``wrapper`` (None where it gave none)."""
+    computed = getattr(wrapper, "_metadata", None)
+    if not isinstance(computed, dict):
+        return None, None
+    positions = computed.get(PositionProvider)
+    parents = computed.get(ParentNodeProvider)
+    return (
+        positions if isinstance(positions, LazyPositions) else None,
+        parents if isinstance(parents, Mapping) else None,
+    )
+
+
 def parent_map(module: cst.Module) -> Mapping[cst.CSTNode, cst.CSTNode] | None:
     """Child → parent for every node under ``module`` but whitespace and punctuation;
     None if a node occurs twice.

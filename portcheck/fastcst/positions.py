@@ -58,7 +58,7 @@ class LazyPositions(Mapping[cst.CSTNode, CodeRange]):
         self._text = text
         self._whole: tuple[Spans, _TokenPoints] | None = None
         self._layout: _Layout | None = None
-        self._statements: dict[cst.CSTNode, _PlacedStatement | None] = {}
+        self._statements: dict[cst.CSTNode, PlacedStatement | None] = {}
         self._known: dict[cst.CSTNode, CodeRange] = {}
 
     def __getitem__(self, node: cst.CSTNode) -> CodeRange:
@@ -86,17 +86,26 @@ class LazyPositions(Mapping[cst.CSTNode, CodeRange]):
         return self._whole
 
     def _by_statement(self, node: cst.CSTNode) -> CodeRange | None:
+        placed = self.holding_statement(node)
+        if placed is None or node not in placed.spans:
+            return None
+        start, end = placed.spans[node]
+        return CodeRange(placed.position(start), placed.position(end))
+
+    def holding_statement(self, node: cst.CSTNode) -> PlacedStatement | None:
+        """The innermost statement in the body of the module, a class or a function that
+        holds ``node``, with its code and where that code is in the text; None when it
+        cannot be placed (no text, or the generated code is not exactly the text there).
+
+        Fixes use it to regenerate only the statements they change.
+        """
         found = self._holding_statement(node)
         if found is None:
             return None
         statement, indents = found
         if statement not in self._statements:
             self._statements[statement] = self._place(statement, indents)
-        placed = self._statements[statement]
-        if placed is None or node not in placed.spans:
-            return None
-        start, end = placed.spans[node]
-        return CodeRange(placed.position(start), placed.position(end))
+        return self._statements[statement]
 
     def _holding_statement(self, node: cst.CSTNode) -> tuple[cst.CSTNode, list[str]] | None:
         """The innermost statement in the body of the module, a class or a function that
@@ -123,7 +132,7 @@ class LazyPositions(Mapping[cst.CSTNode, CodeRange]):
             depth += 2
         return path[depth], indents
 
-    def _place(self, statement: cst.CSTNode, indents: list[str]) -> _PlacedStatement | None:
+    def _place(self, statement: cst.CSTNode, indents: list[str]) -> PlacedStatement | None:
         """The statement's own spans and the line it starts on, if the text confirms it."""
         if self._layout is None:
             assert self._text is not None
@@ -145,14 +154,27 @@ class LazyPositions(Mapping[cst.CSTNode, CodeRange]):
         begin = starts[first_line - 1]
         if self._layout.text[begin : begin + len(code)] != code:
             return None
-        return _PlacedStatement(spans, _TokenPoints(tokens), first_line - 1)
+        return PlacedStatement(
+            statement, tuple(indents), begin, code, spans, _TokenPoints(tokens), first_line - 1
+        )
 
 
 @dataclass(frozen=True)
-class _PlacedStatement:
+class PlacedStatement:
+    """A statement whose code (leading comment lines included) is ``text[begin:end]``,
+    generated with ``indents``, the indentation of the blocks around it."""
+
+    statement: cst.CSTNode
+    indents: tuple[str, ...]
+    begin: int
+    code: str
     spans: Spans
     points: _TokenPoints
     lines_before: int
+
+    @property
+    def end(self) -> int:
+        return self.begin + len(self.code)
 
     def position(self, index: int) -> CodePosition:
         within = self.points.position(index)
@@ -231,6 +253,18 @@ def _pair(
     if next(remaining, None) is not None:
         return None
     return found
+
+
+def statement_code(module: cst.Module, statement: cst.CSTNode, indents: Sequence[str]) -> str:
+    """The code of ``statement`` (which need not be in ``module``) in ``module``'s style,
+    indented as in the blocks of ``indents``: as the whole module would generate it."""
+    state = CodegenState(
+        default_indent=module.default_indent, default_newline=module.default_newline
+    )
+    for indent in indents:
+        state.increase_indent(indent)
+    statement._codegen(state)
+    return "".join(state.tokens)
 
 
 def _generate_code(

@@ -10,7 +10,7 @@ from portcheck.fix.plan import FixPair
 from portcheck.fix.torch_npu_import import ensure_torch_npu_import
 
 
-class _ReplaceNodes(cst.CSTTransformer):
+class ReplaceNodes(cst.CSTTransformer):
     """Swap each edited node (matched by identity) for its replacement."""
 
     def __init__(self, replacements: dict[int, cst.CSTNode]) -> None:
@@ -26,7 +26,7 @@ class _ReplaceNodes(cst.CSTTransformer):
 def apply_fixes(module: cst.Module, chosen: Sequence[FixPair]) -> cst.Module:
     """``module`` with every edit of ``chosen`` made, importing torch_npu if one needs it."""
     replacements = {id(edit.original): edit.replacement for _, fix in chosen for edit in fix.edits}
-    updated = module.visit(_ReplaceNodes(replacements))
+    updated = module.visit(ReplaceNodes(replacements))
     if any(fix.needs_torch_npu_import for _, fix in chosen):
         updated = ensure_torch_npu_import(updated)
     return updated

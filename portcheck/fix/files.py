@@ -136,6 +136,7 @@ def fix_text(
         parsed=outcome.parsed,
         suppressions=outcome.suppressions,
         handled=list(outcome.handled),
+        replacements=outcome.replacements,
     )
     if not outcome.changed:
         return FileFix(result), source.text

@@ -9,7 +9,7 @@ has seen the result of the first.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 
 import libcst as cst
 
@@ -27,27 +27,51 @@ def choose_fixes(
     unsafe: bool,
 ) -> list[FixPair]:
     """The fixes to apply now, in finding order; ``selected`` are the findings to fix."""
-    with_fix = [(finding, fix) for finding, fix in pairs if fix is not None]
-    eligible = {
-        index
-        for index, (finding, fix) in enumerate(with_fix)
-        if finding in selected and (unsafe or not fix.unsafe) and _changes_code(fix)
-    }
-    chosen: list[FixPair] = []
-    taken: set[int] = set()
-    nested = _nested_edits(module, [edit for _, fix in with_fix for edit in fix.edits])
-    for group in _groups(with_fix):
-        if not set(group) <= eligible:
-            continue
-        originals = {id(edit.original) for index in group for edit in with_fix[index][1].edits}
-        if any(nested.get(original, set()) & (taken | originals) for original in originals):
-            continue
-        if not _consistent([edit for index in group for edit in with_fix[index][1].edits]):
-            continue
-        taken |= originals
-        chosen.extend(with_fix[index] for index in group)
-    chosen.sort(key=lambda pair: pair[0].sort_key())
-    return chosen
+    return FixPlanner(pairs, module).choose(selected, unsafe=unsafe)
+
+
+class FixPlanner:
+    """The fixes of one analysis, grouped and checked for nesting once, so that many
+    choices over the same fixes (one per finding, for SARIF) cost little each.
+
+    ``parents`` (child → parent, as the analysis's metadata has it) finds nested edits
+    without walking the module again.
+    """
+
+    def __init__(
+        self,
+        pairs: Sequence[tuple[Finding, Fix | None]],
+        module: cst.Module,
+        parents: Mapping[cst.CSTNode, cst.CSTNode] | None = None,
+    ) -> None:
+        self._with_fix = [(finding, fix) for finding, fix in pairs if fix is not None]
+        edits = [edit for _, fix in self._with_fix for edit in fix.edits]
+        self._nested = _nested_edits(module, edits, parents)
+        self._groups = _groups(self._with_fix)
+
+    def choose(self, selected: Collection[Finding], *, unsafe: bool) -> list[FixPair]:
+        with_fix = self._with_fix
+        eligible = {
+            index
+            for index, (finding, fix) in enumerate(with_fix)
+            if finding in selected and (unsafe or not fix.unsafe) and _changes_code(fix)
+        }
+        chosen: list[FixPair] = []
+        taken: set[int] = set()
+        for group in self._groups:
+            if not set(group) <= eligible:
+                continue
+            originals = {id(edit.original) for index in group for edit in with_fix[index][1].edits}
+            if any(
+                self._nested.get(original, set()) & (taken | originals) for original in originals
+            ):
+                continue
+            if not _consistent([edit for index in group for edit in with_fix[index][1].edits]):
+                continue
+            taken |= originals
+            chosen.extend(with_fix[index] for index in group)
+        chosen.sort(key=lambda pair: pair[0].sort_key())
+        return chosen
 
 
 def _changes_code(fix: Fix) -> bool:
@@ -85,11 +109,24 @@ def _consistent(edits: Sequence[Edit]) -> bool:
     return True
 
 
-def _nested_edits(module: cst.Module, edits: Sequence[Edit]) -> dict[int, set[int]]:
+def _nested_edits(
+    module: cst.Module,
+    edits: Sequence[Edit],
+    parents: Mapping[cst.CSTNode, cst.CSTNode] | None = None,
+) -> dict[int, set[int]]:
     """For each edited node, the other edited nodes it contains or is contained in."""
     edited = {id(edit.original) for edit in edits}
     related: dict[int, set[int]] = {}
     if len(edited) < 2:
+        return related
+    if parents is not None and all(edit.original in parents for edit in edits):
+        for node in {id(edit.original): edit.original for edit in edits}.values():
+            outer = parents.get(node)
+            while outer is not None:
+                if id(outer) in edited:
+                    related.setdefault(id(outer), set()).add(id(node))
+                    related.setdefault(id(node), set()).add(id(outer))
+                outer = parents.get(outer)
         return related
 
     class Ancestry(cst.CSTVisitor):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
@@ -19,6 +19,7 @@ import libcst as cst
 from portcheck.discover import SourceFile
 from portcheck.fix.apply import apply_fixes
 from portcheck.fix.plan import choose_fixes
+from portcheck.fix.replacements import Replacements, fix_replacements
 from portcheck.model import Diagnostic, Finding
 from portcheck.source import SourceText
 from portcheck.suppress import Suppression
@@ -50,6 +51,8 @@ class FixOutcome:
     parsed: bool = False
     suppressions: tuple[Suppression, ...] = ()
     handled: tuple[Finding, ...] = ()
+    replacements: dict[Finding, Replacements] = field(default_factory=dict)
+    """The fixes of what remains fixable, as line replacements of ``text`` (SARIF)."""
 
     @property
     def changed(self) -> bool:
@@ -83,7 +86,7 @@ def fix_source(
         new_text = apply_fixes(current.module, chosen).code
         problem = _parse_problem(new_text, current_text)
         if problem is not None:
-            return _unchanged(text, first, problem, display_path)
+            return _unchanged(text, first, problem, display_path, _replacements(first, text))
         fixed.extend(finding for finding, _ in chosen)
         current_text = new_text
         current = _analyze(analyzer, source_file, current_text)
@@ -95,7 +98,14 @@ def fix_source(
         parsed=current.parsed,
         suppressions=current.suppressions,
         handled=tuple(current.handled),
+        replacements=_replacements(current, current_text),
     )
+
+
+def _replacements(result: FileResult, text: str) -> dict[Finding, Replacements]:
+    if result.module is None or not result.path.endswith(".py"):
+        return {}
+    return fix_replacements(result.module, text, result.fixes)
 
 
 def _analyze(analyzer: Analyzer, source_file: SourceFile, text: str) -> FileResult:
@@ -125,7 +135,13 @@ def _python_parses(text: str) -> bool:
     return True
 
 
-def _unchanged(text: str, first: FileResult, problem: str, display_path: str) -> FixOutcome:
+def _unchanged(
+    text: str,
+    first: FileResult,
+    problem: str,
+    display_path: str,
+    replacements: dict[Finding, Replacements],
+) -> FixOutcome:
     diagnostic = Diagnostic(
         display_path,
         "fix-failed",
@@ -140,4 +156,5 @@ def _unchanged(text: str, first: FileResult, problem: str, display_path: str) ->
         parsed=first.parsed,
         suppressions=first.suppressions,
         handled=tuple(first.handled),
+        replacements=replacements,
     )

@@ -28,13 +28,27 @@ def ensure_torch_npu_import(module: cst.Module) -> cst.Module:
     into ``"npu"``) gets no import: it would make that module need torch_npu, and the
     import belongs where torch is set up.
     """
-    if imports_torch_npu(module) or not _imports_torch(module):
+    place = import_place(module)
+    if place is None:
         return module
     line = cst.parse_statement(f"import {PACKAGE}\n")
-    if not _imports_torch_at_module_level(module):
+    if place == IN_FUNCTIONS:
         return _insert_after_lazy_torch_import(module, line)
-    index = _insertion_index(module.body)
-    return module.with_changes(body=(*module.body[:index], line, *module.body[index:]))
+    return module.with_changes(body=(*module.body[:place], line, *module.body[place:]))
+
+
+IN_FUNCTIONS = -1
+
+
+def import_place(module: cst.Module) -> int | None:
+    """Where :func:`ensure_torch_npu_import` puts the import: an index into
+    ``module.body``, :data:`IN_FUNCTIONS` (after the function-level ``import torch``), or
+    None (nowhere: torch_npu is imported already, or torch is not)."""
+    if imports_torch_npu(module) or not _imports_torch(module):
+        return None
+    if not _imports_torch_at_module_level(module):
+        return IN_FUNCTIONS
+    return _insertion_index(module.body)
 
 
 def imports_torch_npu(module: cst.Module) -> bool:

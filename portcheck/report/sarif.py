@@ -7,14 +7,13 @@ survives code moving (rule + path + source text, like the baseline), ``fixes`` w
 hides it (suppressed results are kept, so the service shows them as dismissed).
 Diagnostics (files that could not be analysed) are tool notifications of the run.
 
-To carry the replacement text of a fix, this is the one format that reads the sources
-again: each fixable finding is fixed alone in memory and the change is given as line
-replacements. Columns are Unicode code points, as everywhere in portcheck.
+The replacement text of a fix comes from the analysis (``Report.fix_replacements``,
+see :mod:`portcheck.fix.replacements`): like every other format, SARIF reads no source
+again. Columns are Unicode code points, as everywhere in portcheck.
 """
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import json
 import sys
@@ -24,10 +23,8 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import quote
 
-import libcst as cst
-
+from portcheck.fix.replacements import Replacements
 from portcheck.model import CATEGORY_MEANINGS, Diagnostic, Finding
-from portcheck.rule import Fix
 from portcheck.run import Report
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -36,11 +33,14 @@ LEVELS = {"blocker": "error", "rewrite": "warning", "auto": "warning", "caution"
 """SARIF level of each category; GitHub annotations use the same mapping."""
 DIAGNOSTIC_LEVELS = {"error": "error", "warning": "warning", "info": "note"}
 
-Replacements = tuple[dict[str, Any], ...]
-
 
 def render(report: Report) -> str:
-    document = to_document(report, fix_replacements(report), Path.cwd())
+    fixes = {
+        finding: report.fix_replacements[finding]
+        for finding in report.findings
+        if finding in report.fix_replacements
+    }
+    document = to_document(report, fixes, Path.cwd())
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
 
@@ -226,87 +226,3 @@ def _notification(diagnostic: Diagnostic) -> dict[str, Any]:
         "message": {"text": diagnostic.message},
         "locations": [_location(diagnostic.path, region)],
     }
-
-
-def fix_replacements(report: Report) -> dict[Finding, Replacements]:
-    """Each fixable finding's own fix, as SARIF replacements (the sources are read again).
-
-    One analysis per file; each fix is then applied alone to that parsed module, as the
-    first pass of ``--fix`` would apply it. A fix that would not parse is left out.
-    """
-    from portcheck.analyze import Analyzer
-    from portcheck.discover import SourceFile
-    from portcheck.fix.apply import apply_fixes
-    from portcheck.fix.plan import choose_fixes
-    from portcheck.source import read_source
-
-    wanted: dict[str, set[Finding]] = {}
-    for finding in report.findings:
-        if finding.fixable and "cell" not in finding.extra and finding.path.endswith(".py"):
-            wanted.setdefault(finding.path, set()).add(finding)
-    analyzer = Analyzer(
-        target=report.target,
-        rule_ids=tuple(sorted({f.rule for s in wanted.values() for f in s})),
-        chip=report.chip,
-    )
-    fixes: dict[Finding, Replacements] = {}
-    for path, findings in wanted.items():
-        source_file = SourceFile(Path(path), path, "python")
-        source = read_source(source_file.path, path)
-        if isinstance(source, Diagnostic):
-            continue
-        result = analyzer.analyze_text(source_file, source, keep_fixes=True)
-        if result.module is None:
-            continue
-        for finding, fix in result.fixes:
-            if finding not in findings or fix is None:
-                continue
-            together = _sharing_an_edit(fix, result.fixes)
-            chosen = choose_fixes(result.fixes, together, result.module, unsafe=False)
-            if not chosen:
-                continue
-            fixed = apply_fixes(result.module, chosen).code
-            if _parses(fixed):
-                fixes[finding] = replacements(source.text, fixed)
-    return fixes
-
-
-def _sharing_an_edit(fix: Fix, pairs: Sequence[tuple[Finding, Fix | None]]) -> set[Finding]:
-    """The findings fixed together with ``fix`` (an aliased import and its uses)."""
-    originals = {id(edit.original) for edit in fix.edits}
-    return {
-        finding
-        for finding, other in pairs
-        if other is not None and originals & {id(edit.original) for edit in other.edits}
-    }
-
-
-def _parses(text: str) -> bool:
-    try:
-        cst.parse_module(text)
-    except cst.ParserSyntaxError:
-        return False
-    return True
-
-
-def replacements(before: str, after: str) -> Replacements:
-    """Whole-line SARIF replacements that turn ``before`` into ``after``."""
-    old = before.splitlines(keepends=True)
-    new = after.splitlines(keepends=True)
-    changes = []
-    matcher = difflib.SequenceMatcher(a=old, b=new, autojunk=False)
-    for tag, first, last, new_first, new_last in matcher.get_opcodes():
-        if tag == "equal":
-            continue
-        changes.append(
-            {
-                "deletedRegion": {
-                    "startLine": first + 1,
-                    "startColumn": 1,
-                    "endLine": last + 1,
-                    "endColumn": 1,
-                },
-                "insertedContent": {"text": "".join(new[new_first:new_last])},
-            }
-        )
-    return tuple(changes)
