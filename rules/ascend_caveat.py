@@ -26,6 +26,7 @@ HANDLED_ELSEWHERE = (
     "torch.utils.cpp_extension",
     "torch.distributed",
     "torch.profiler",
+    "torch.version",
 )
 
 

@@ -46,6 +46,45 @@ def blocker_groups(findings: Iterable[Finding]) -> tuple[BlockerGroup, ...]:
     )
 
 
+BEYOND_NAMES_RULES = frozenset({"PC012", "PC013", "PC014", "PC015", "PC016"})
+"""Rules about what runs on the chip (op and dtype coverage, run-time behaviour), not about
+CUDA names: the audit shows them apart, in the two groups of :data:`BEYOND_NAMES_GROUPS`."""
+BEYOND_NAMES_GROUPS = (
+    ("Needs work", ("blocker", "rewrite")),
+    ("Runs, but not as on CUDA", ("caution", "auto")),
+)
+
+
+@dataclass(frozen=True)
+class ApiGroup:
+    """Every occurrence of one API of the beyond-names rules."""
+
+    api: str
+    category: str
+    message: str
+    findings: tuple[Finding, ...]
+
+
+def beyond_names(findings: Iterable[Finding]) -> tuple[tuple[str, tuple[ApiGroup, ...]], ...]:
+    """(group title, its APIs, most used first) for the findings of the beyond-names rules;
+    a group with no API is left out."""
+    grouped: dict[tuple[str, str], list[Finding]] = defaultdict(list)
+    for finding in findings:
+        if finding.rule in BEYOND_NAMES_RULES:
+            grouped[(finding.api, finding.category)].append(finding)
+    out = []
+    for title, categories in BEYOND_NAMES_GROUPS:
+        groups = [
+            ApiGroup(api, category, items[0].message, tuple(items))
+            for (api, category), items in grouped.items()
+            if category in categories
+        ]
+        if groups:
+            groups.sort(key=lambda group: (-len(group.findings), group.api))
+            out.append((title, tuple(groups)))
+    return tuple(out)
+
+
 @dataclass(frozen=True)
 class Audit:
     report: Report
@@ -59,6 +98,10 @@ class Audit:
     @property
     def blockers(self) -> tuple[BlockerGroup, ...]:
         return blocker_groups(self.report.findings)
+
+    @property
+    def beyond_names(self) -> tuple[tuple[str, tuple[ApiGroup, ...]], ...]:
+        return beyond_names(self.report.findings)
 
     def to_json(self) -> dict[str, Any]:
         """The JSON report's audit fields (added to the contract, never renamed)."""

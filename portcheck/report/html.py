@@ -253,7 +253,7 @@ def _header(report: Report, root: str) -> Markup:
             "div",
             "Code under ",
             element("code", scope),
-            f" · checked against {report.target} · portcheck {report.version}",
+            f" · checked against {report.target} on {report.chip} · portcheck {report.version}",
             class_="sub",
         ),
     )
@@ -576,6 +576,37 @@ def _simple_table(
     ]
 
 
+def _beyond_names(view: Audit) -> Markup | None:
+    """Op, dtype and run-time findings on the chip, apart from the CUDA names."""
+    sections = view.beyond_names
+    if not sections:
+        return None
+    parts: list[Child] = [
+        element(
+            "h2",
+            "What runs on ",
+            element("code", view.report.chip),
+            ": operators, dtypes, run-time behaviour",
+        )
+    ]
+    for title, groups in sections:
+        rows = [
+            (
+                element("code", group.api),
+                _pill(group.category),
+                _number(len(group.findings)),
+                _path(f"{group.findings[0].path}:{group.findings[0].line}", view.root),
+                group.message,
+            )
+            for group in groups
+        ]
+        parts.append(element("h3", title))
+        parts.append(
+            _simple_table(("API", "category", "uses", "first use", "on the chip"), rows, "", 2)
+        )
+    return element("section", parts, id="beyond-names")
+
+
 def _pill(category: str) -> Markup:
     return element("span", category, class_="pill", style=f"--c:{CATEGORY_COLOURS[category]}")
 
@@ -716,6 +747,7 @@ def render(report: Report) -> str:
                 _hero(view),
                 _buckets(view.effort),
                 _blockers(view.blockers, view.root),
+                _beyond_names(view),
                 _where(view),
                 _inventory(view.inventory, view.root),
                 _diagnostics(report),

@@ -92,6 +92,31 @@ def _blockers(view: Audit) -> list[str]:
     ]
 
 
+def _beyond_names(view: Audit) -> list[str]:
+    """Op, dtype and run-time findings on the chip, apart from the CUDA names."""
+    sections = view.beyond_names
+    if not sections:
+        return []
+    lines = [
+        f"### What runs on {code(view.report.chip)}: operators, dtypes, run-time behaviour",
+        "",
+    ]
+    for title, groups in sections:
+        rows = []
+        for group in groups[:TOP_BLOCKERS]:
+            where = ", ".join(
+                code(f"{finding.path}:{finding.line}")
+                for finding in group.findings[:LOCATIONS_SHOWN]
+            )
+            if len(group.findings) > LOCATIONS_SHOWN:
+                where += f" +{len(group.findings) - LOCATIONS_SHOWN}"
+            rows.append([code(group.api), group.category, str(len(group.findings)), where])
+        lines += [f"**{title}**", ""]
+        lines += _table(["API", "category", "uses", "where"], "llrl", rows)
+        lines += _more(len(groups), TOP_BLOCKERS, "APIs")
+    return lines
+
+
 def _areas(view: Audit) -> list[str]:
     if not view.directories:
         return []
@@ -169,10 +194,11 @@ def render(report: Report) -> str:
         f"({plural(counts['blocker'], 'blocker')}, {plural(counts['rewrite'], 'rewrite')}, "
         f"{counts['auto']} auto, {counts['caution']} caution) in {len(view.files)} of "
         f"{plural(report.files_checked, 'file')}, checked against "
-        f"{code(report.target)}.",
+        f"{code(report.target)} on {code(report.chip)}.",
         "",
         *_effort(view),
         *_blockers(view),
+        *_beyond_names(view),
         *_areas(view),
         *_dependencies(view),
         f"<sub>portcheck {escape(report.version)} · static analysis, no code was run</sub>",

@@ -69,5 +69,6 @@ def summary(report: Report) -> str:
         text += f"; {problems} files could not be analysed"
     return (
         f"{effort_line(report)}{text}.\nReadiness score: {report.score.per_api}/100 "
-        f"(per API; {report.score.per_occurrence}/100 per occurrence) for {report.target}"
+        f"(per API; {report.score.per_occurrence}/100 per occurrence) for {report.target} "
+        f"on {report.chip}"
     )
