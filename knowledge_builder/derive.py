@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from knowledge_builder.overrides import CUBLAS_MATMUL_NOOP, OVERRIDES, Override
 from knowledge_builder.shim import SHIM_MEMBER, derive_shim
+from knowledge_builder.strings import env_strings
 from knowledge_builder.wheel import (
     WheelReader,
     class_public_attributes,
@@ -407,11 +408,14 @@ def derive_release(
     version: str,
     inputs: dict[str, dict[str, str]],
     probes: Iterable[str] = (),
+    env_probes: Iterable[str] = (),
 ) -> dict[str, object]:
     """The full JSON-ready document of one torch_npu release.
 
     ``inputs`` pins the wheels (file name + sha256); ``probes`` are torch_npu names that
-    curated entries require, recorded under ``symbols`` with the member that defines them.
+    curated entries require, recorded under ``symbols`` with the member that defines them;
+    ``env_probes`` are environment variable names curated env entries require, recorded
+    under ``strings`` with the first member whose bytes name them.
     """
     shim = derive_shim(npu)
     index = NpuIndex(npu)
@@ -428,6 +432,7 @@ def derive_release(
         "apis": sorted(apis, key=lambda f: str(f["api"])),
         "shim": shim,
         "symbols": symbols,
+        "strings": env_strings(npu, env_probes),
     }
 
 

@@ -34,12 +34,24 @@ class WheelReader:
             return True
         return (self.path / member).is_file()
 
-    def text(self, member: str) -> str | None:
-        """The decoded text of ``member``, or None when it is absent."""
+    def members(self) -> list[str]:
+        """Every file member, ``/``-separated, sorted (so scans are reproducible)."""
+        if self._zip is not None:
+            return sorted(n for n in self._zip.namelist() if not n.endswith("/"))
+        return sorted(
+            p.relative_to(self.path).as_posix() for p in self.path.rglob("*") if p.is_file()
+        )
+
+    def raw(self, member: str) -> bytes | None:
+        """The bytes of ``member``, or None when it is absent."""
         if not self.has(member):
             return None
-        raw = self._zip.read(member) if self._zip else (self.path / member).read_bytes()
-        return raw.decode("utf-8", errors="replace")
+        return self._zip.read(member) if self._zip else (self.path / member).read_bytes()
+
+    def text(self, member: str) -> str | None:
+        """The decoded text of ``member``, or None when it is absent."""
+        raw = self.raw(member)
+        return None if raw is None else raw.decode("utf-8", errors="replace")
 
     def module(self, member: str) -> ast.Module | None:
         """The parsed module ``member``, cached; None when absent or unparsable."""

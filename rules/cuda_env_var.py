@@ -1,21 +1,21 @@
-"""PC005: CUDA environment variables read or written through ``os.environ``/``os.getenv``.
+"""PC005: CUDA/NCCL environment variables read or written through ``os.environ``/``os.getenv``.
 
 ``CUDA_VISIBLE_DEVICES`` and friends are ignored by the Ascend runtime, so a script
-that pins devices with them silently uses every NPU. The knowledge base names the
-Ascend variable where one exists.
+that pins devices with them silently uses every NPU; ``TORCH_NCCL_BLOCKING_WAIT`` and
+the other ProcessGroupNCCL settings have ``HCCL`` counterparts in torch_npu. A variable
+is reported because the knowledge base names it (with its source), never because of its
+prefix; the knowledge base also names the Ascend variable where one exists.
 """
 
 from __future__ import annotations
 
-import re
-
 import libcst as cst
 
 from portcheck import expressions
+from portcheck.knowledge import Knowledge
 from portcheck.prefilter import Needles
 from portcheck.rule import Edit, Fix, Invalid, Rule, Valid
 
-CUDA_ENV_PATTERN = re.compile(r"(CUDA|CUDNN|CUBLAS|NCCL|NVIDIA|PYTORCH_CUDA)_[A-Z0-9_]+")
 ENV_FUNCTIONS = frozenset(
     {
         "os.getenv",
@@ -32,19 +32,16 @@ ENV_FUNCTIONS = frozenset(
 class CudaEnvVar(Rule):
     id = "PC005"
     name = "cuda-env-var"
-    summary = "CUDA environment variable read or written (CUDA_VISIBLE_DEVICES, ...)"
+    summary = "CUDA/NCCL environment variable read or written (CUDA_VISIBLE_DEVICES, ...)"
     category = "auto"
     fixable = True
-    NEEDLES = Needles(
-        string_prefixes=("CUDA_", "CUDNN_", "CUBLAS_", "NCCL_", "NVIDIA_", "PYTORCH_CUDA_")
-    )
-    """The alternatives of ``CUDA_ENV_PATTERN``, which a variable name must start with."""
 
     VALID = (
         Valid('import os\nhome = os.environ["MY_APP_HOME"]\n'),
         Valid('import os\nos.environ.get("ASCEND_RT_VISIBLE_DEVICES")\n'),
         Valid('HELP = "set CUDA_VISIBLE_DEVICES to pick GPUs"\n'),
         Valid('LABELS = {"CUDA_HOME": "toolkit path"}\n'),
+        Valid('import os\nos.environ.get("CUDA_SOMETHING_NOBODY_DOCUMENTS")\n'),
     )
     INVALID = (
         Invalid(
@@ -64,29 +61,37 @@ class CudaEnvVar(Rule):
         ),
         Invalid('import os\nif "CUDA_HOME" in os.environ:\n    pass\n'),
         Invalid('from os import environ\nenviron.setdefault("CUDA_DEVICE_ORDER", "PCI_BUS_ID")\n'),
+        Invalid(
+            'import os\nos.environ["TORCH_NCCL_BLOCKING_WAIT"] = "1"\n',
+            api="TORCH_NCCL_BLOCKING_WAIT",
+            expected_fix='import os\nos.environ["HCCL_BLOCKING_WAIT"] = "1"\n',
+        ),
+        Invalid(
+            'import os\nos.environ.setdefault("TORCH_CUDA_ARCH_LIST", "8.0")\n',
+            api="TORCH_CUDA_ARCH_LIST",
+            category="caution",
+        ),
+        Invalid(
+            'import os\nos.environ["TORCH_NCCL_HEARTBEAT_TIMEOUT_SEC"] = "600"\n',
+            category="rewrite",
+        ),
     )
+
+    @classmethod
+    def needles(cls, knowledge: Knowledge) -> Needles:
+        """A finding is a string literal spelling a variable the knowledge base names."""
+        return Needles(string_prefixes=tuple(sorted(f.name for f in knowledge.env_facts())))
 
     def visit_SimpleString(self, node: cst.SimpleString) -> None:
         name = expressions.string_value(node)
-        if name is None or not CUDA_ENV_PATTERN.fullmatch(name):
-            return
-        if not self._is_environment_access(node):
-            return
-        fact = self.knowledge.env_var(name)
-        if fact is None:
-            self.report(
-                node,
-                api=name,
-                category="rewrite",
-                message=f"CUDA environment variable `{name}` has no effect on Ascend",
-                suggestion="Find the Ascend (CANN) counterpart, or drop it on NPU.",
-            )
+        fact = self.knowledge.env_var(name) if name else None
+        if fact is None or not self._is_environment_access(node):
             return
         fix = None
         if fact.replacement and fact.category == "auto":
             new_value = node.value.replace(name, fact.replacement)
             fix = Fix(edits=(Edit(node, node.with_changes(value=new_value)),))
-        message = f"CUDA environment variable `{name}`"
+        message = f"CUDA/NCCL environment variable `{name}`"
         if fact.replacement:
             message += f"; on Ascend it is `{fact.replacement}`"
         self.report(

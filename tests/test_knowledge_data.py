@@ -14,6 +14,7 @@ from portcheck.knowledge import (
     explain,
     known_targets,
     load_knowledge,
+    release_table,
 )
 from portcheck.knowledge.load import source_data_dir
 
@@ -26,8 +27,38 @@ DATA = source_data_dir()
 
 
 def test_targets_sorted_by_version_and_default_is_newest():
-    assert known_targets() == ("torch_npu==2.1.0.post17", "torch_npu==2.14.0")
+    assert known_targets() == (
+        "torch_npu==2.1.0.post17",
+        "torch_npu==2.3.1.post6",
+        "torch_npu==2.6.0.post5",
+        "torch_npu==2.9.1",
+        "torch_npu==2.14.0",
+    )
     assert default_target() == "torch_npu==2.14.0"
+
+
+def test_release_table_comes_from_wheel_metadata():
+    table = {row.torch_npu: row for row in release_table()}
+    assert len(table) >= 13 and set(_versions(known_targets())) <= set(table)
+    assert table["2.1.0.post17"].torch == "2.1.0"
+    assert table["2.14.0"].torch == "2.14.0"
+    assert "METADATA (Requires-Dist: torch (==2.3.1+cpu))" in table["2.3.1.post6"].evidence
+
+
+def _versions(targets):
+    return [t.split("==", 1)[1] for t in targets]
+
+
+def test_env_mappings_follow_the_wheel_strings():
+    new, old = load_knowledge("2.14.0"), load_knowledge("2.3.1.post6")
+    fact = new.env_var("TORCH_NCCL_HEARTBEAT_TIMEOUT_SEC")
+    assert fact.replacement == "TORCH_HCCL_HEARTBEAT_TIMEOUT_SEC"  # type: ignore[union-attr]
+    assert "libtorch_npu.so (TORCH_HCCL_HEARTBEAT_TIMEOUT_SEC)" in fact.evidence  # type: ignore[union-attr]
+    missing = old.env_var("TORCH_NCCL_HEARTBEAT_TIMEOUT_SEC")
+    assert (missing.category, missing.replacement) == ("caution", None)  # type: ignore[union-attr]
+    assert "no .py/.so member names TORCH_HCCL_HEARTBEAT_TIMEOUT_SEC" in missing.evidence  # type: ignore[union-attr]
+    for name in ("TORCH_NCCL_ASYNC_ERROR_HANDLING", "TORCH_NCCL_BLOCKING_WAIT"):
+        assert old.env_var(name).category == new.env_var(name).category == "auto"  # type: ignore[union-attr]
 
 
 @pytest.mark.parametrize("target", ["torch_npu==2.14.0", "2.1.0.post17"])
@@ -96,8 +127,8 @@ def test_unknown_target_lists_known_ones():
 def test_explain_shows_per_release_differences():
     text = explain("torch.cuda.nvtx.range_push")
     assert text is not None
-    assert "torch_npu==2.14.0:" in text and "torch_npu==2.1.0.post17:" in text
+    assert "\ntorch_npu==2.14.0:" in text and ", torch_npu==2.9.1:" in text
     same = explain("torch.cuda.synchronize")
-    assert same is not None and "torch_npu==2.1.0.post17, torch_npu==2.14.0:" in same
+    assert same is not None and "torch_npu==2.1.0.post17, torch_npu==2.3.1.post6, " in same
     assert explain("CUDA_LAUNCH_BLOCKING") is not None
     assert explain("no.such.name") is None

@@ -8,7 +8,9 @@ from pathlib import Path
 import pytest
 
 from knowledge_builder.derive import derive_release, dumps
+from knowledge_builder.metadata import torch_requirement
 from knowledge_builder.shim import derive_shim
+from knowledge_builder.strings import env_strings
 from knowledge_builder.wheel import WheelReader
 
 TORCH = {
@@ -209,3 +211,32 @@ def test_probes_record_only_existing_symbols(wheels):
     )
     expected = {"torch_npu.npu.synchronize": "torch_npu 1.0 wheel: torch_npu/npu/utils.py"}
     assert doc["symbols"] == expected
+
+
+def test_env_strings_are_whole_words_in_py_and_so_members(tmp_path):
+    files = {
+        "torch_npu/lib/libtorch_npu.so": "\x00HCCL_EXEC_TIMEOUT\x00TORCH_HCCL_BLOCKING_WAIT\x00",
+        "torch_npu/notes.txt": "HCCL_CONNECT_TIMEOUT",
+        "torch_npu/a.py": 'os.getenv("HCCL_EXEC_TIMEOUT")\n',
+    }
+    reader = WheelReader(_zip(tmp_path / "s.whl", files), "torch_npu 9.9 wheel")
+    probes = ("HCCL_EXEC_TIMEOUT", "HCCL_BLOCKING_WAIT", "HCCL_CONNECT_TIMEOUT")
+    assert env_strings(reader, probes) == {
+        "HCCL_EXEC_TIMEOUT": "torch_npu 9.9 wheel: torch_npu/a.py"
+    }
+
+
+def test_torch_requirement_from_metadata(tmp_path):
+    for line, torch in (
+        ("Requires-Dist: torch (==2.1.0+cpu)", "2.1.0"),
+        ("Requires-Dist: torch ==2.9.1+cpu", "2.9.1"),
+        ("Requires-Dist: torch==2.14.0.*", "2.14.0"),
+    ):
+        meta = f"Metadata-Version: 2.1\nName: torch_npu\nRequires-Dist: numpy\n{line}\n"
+        wheel = _zip(tmp_path / f"{torch}.whl", {"torch_npu-1.dist-info/METADATA": meta})
+        row = torch_requirement(WheelReader(wheel, "torch_npu 1 wheel"), "1")
+        assert row["torch"] == torch
+        assert row["evidence"] == f"torch_npu 1 wheel: torch_npu-1.dist-info/METADATA ({line})"
+    wheel = _zip(tmp_path / "none.whl", {"x-1.dist-info/METADATA": "Requires-Dist: torch>=2\n"})
+    with pytest.raises(ValueError):
+        torch_requirement(WheelReader(wheel, "x"), "1")

@@ -21,6 +21,7 @@ from portcheck.knowledge.load import (
     default_target,
     known_targets,
     load_knowledge,
+    release_table,
 )
 from portcheck.knowledge.model import (
     ApiFact,
@@ -28,6 +29,7 @@ from portcheck.knowledge.model import (
     EnvVarFact,
     PackageFact,
     ShimFacts,
+    TorchRequirement,
     normalise_distribution,
 )
 
@@ -41,6 +43,7 @@ __all__ = [
     "Knowledge",
     "PackageFact",
     "ShimFacts",
+    "TorchRequirement",
     "UnknownChipError",
     "UnknownTargetError",
     "default_target",
@@ -49,5 +52,6 @@ __all__ = [
     "known_targets",
     "load_knowledge",
     "normalise_distribution",
+    "release_table",
     "resolve_chip",
 ]

@@ -21,6 +21,7 @@ from portcheck.knowledge.model import (
     EnvVarFact,
     PackageFact,
     ShimFacts,
+    TorchRequirement,
     normalise_distribution,
 )
 
@@ -30,6 +31,7 @@ else:  # pragma: no cover - exercised on Python < 3.11 only
     import tomli as tomllib
 
 CURATED = "curated.toml"
+RELEASES_FILE = "releases.json"
 _RELEASE_FILE = re.compile(r"^torch_npu-(?P<version>[0-9][0-9A-Za-z.]*)\.json$")
 
 
@@ -99,6 +101,24 @@ def curated_probes() -> tuple[str, ...]:
     """torch_npu names that curated entries ``require``; the generator checks them per wheel."""
     tables = _curated().get("api", []) + _curated().get("package", [])
     return tuple(sorted({name for t in tables for name in t.get("requires", ())}))
+
+
+def curated_env_probes() -> tuple[str, ...]:
+    """Environment variable names that curated env entries ``require``; the generator looks
+    for each in every release's wheel bytes."""
+    return tuple(sorted({n for t in _curated().get("env", []) for n in t.get("requires", ())}))
+
+
+@cache
+def release_table() -> tuple[TorchRequirement, ...]:
+    """Every torch_npu release whose METADATA the generator read, oldest first, with the
+    torch release it requires (``releases.json``)."""
+    rows = _read_json(RELEASES_FILE)["releases"]
+    table = (
+        TorchRequirement(r["torch_npu"], r["torch"], r["requires_dist"], r["evidence"])
+        for r in rows
+    )
+    return tuple(sorted(table, key=lambda r: _version_key(r.torch_npu)))
 
 
 class Knowledge:
@@ -200,7 +220,8 @@ def _load(version: str, chip: str) -> Knowledge:
         fact = _curated_api(raw, symbols)
         if fact is not None:
             apis = [a for a in apis if a.api != fact.api] + [fact]
-    env = [_env(raw) for raw in _for_release(curated.get("env", []), version)]
+    strings: dict[str, str] = document.get("strings", {})
+    env = [_env(raw, strings, version) for raw in _for_release(curated.get("env", []), version)]
     packages = [
         p
         for raw in _for_release(curated.get("package", []), version)
@@ -223,7 +244,9 @@ def _for_release(tables: list[dict[str, Any]], version: str) -> list[dict[str, A
 
 
 def _required(raw: dict[str, Any], symbols: dict[str, str]) -> str | None:
-    """Evidence for a curated entry's ``requires`` in this release; None if one is missing."""
+    """Evidence for a curated entry's ``requires`` in this release (torch_npu names for api
+    and package entries, variable names found in the wheel for env entries); None if one is
+    missing."""
     needed = raw.get("requires", [])
     if any(n not in symbols for n in needed):
         return None
@@ -256,13 +279,26 @@ def _curated_api(raw: dict[str, Any], symbols: dict[str, str]) -> ApiFact | None
     return None if evidence is None else _api({**raw, "evidence": evidence})
 
 
-def _env(raw: dict[str, Any]) -> EnvVarFact:
+def _env(raw: dict[str, Any], strings: dict[str, str], version: str) -> EnvVarFact:
+    """The entry as written when the release's wheel names every required variable; else a
+    ``caution`` without replacement: the CUDA-side setting still does nothing there."""
+    evidence = _required(raw, strings)
+    if evidence is None:
+        missing = ", ".join(n for n in raw["requires"] if n not in strings)
+        return EnvVarFact(
+            name=raw["name"],
+            category="caution",
+            replacement=None,
+            note=f"Not read on Ascend, and torch_npu {version} has no counterpart ({missing}).",
+            evidence=f"torch_npu {version} wheel: no .py/.so member names {missing}",
+            verified=True,
+        )
     return EnvVarFact(
         name=raw["name"],
         category=_checked(raw["category"], raw["verified"], raw["name"]),
         replacement=raw.get("replacement"),
         note=raw["note"],
-        evidence=raw["evidence"],
+        evidence=evidence,
         verified=bool(raw["verified"]),
     )
 

@@ -54,6 +54,16 @@ class PackageFact:
 
 
 @dataclass(frozen=True)
+class TorchRequirement:
+    """One torch_npu release and the torch release its wheel's METADATA requires."""
+
+    torch_npu: str
+    torch: str
+    requires_dist: str
+    evidence: str
+
+
+@dataclass(frozen=True)
 class ShimFacts:
     """What ``torch_npu.contrib.transfer_to_npu`` does at run time in one release.
 
