@@ -67,24 +67,11 @@ class CudaDependency(TextRule):
     )
 
     def applies_to(self, filename: str) -> bool:
-        return (
-            filename in ("pyproject.toml", "setup.cfg")
-            or REQUIREMENTS_FILE.match(filename) is not None
-            or CONDA_FILE.match(filename) is not None
-        )
+        return is_manifest(filename)
 
     def check(self, path: str, text: str, knowledge: Knowledge) -> list[Finding]:
-        filename = path.rsplit("/", 1)[-1]
-        if filename == "pyproject.toml":
-            declarations = list(requirements.locate(text, _pyproject_specs(text)))
-        elif filename == "setup.cfg":
-            declarations = list(requirements.locate(text, _setup_cfg_specs(text)))
-        elif CONDA_FILE.match(filename):
-            declarations = list(_conda_declarations(text))
-        else:
-            declarations = list(requirements.requirements_txt(text))
         findings = []
-        for declaration in declarations:
+        for declaration in manifest_declarations(path, text):
             finding = self._finding(path, declaration, knowledge)
             if finding is not None:
                 findings.append(finding)
@@ -129,6 +116,27 @@ class CudaDependency(TextRule):
             fixable=False,
             evidence=fact.evidence,
         )
+
+
+def is_manifest(filename: str) -> bool:
+    """A dependency manifest this module can read (``setup.py`` aside)."""
+    return (
+        filename in ("pyproject.toml", "setup.cfg")
+        or REQUIREMENTS_FILE.match(filename) is not None
+        or CONDA_FILE.match(filename) is not None
+    )
+
+
+def manifest_declarations(path: str, text: str) -> list[requirements.Declaration]:
+    """Every requirement a manifest declares, with its line (shared with PC020)."""
+    filename = path.rsplit("/", 1)[-1]
+    if filename == "pyproject.toml":
+        return list(requirements.locate(text, _pyproject_specs(text)))
+    if filename == "setup.cfg":
+        return list(requirements.locate(text, _setup_cfg_specs(text)))
+    if CONDA_FILE.match(filename):
+        return list(_conda_declarations(text))
+    return list(requirements.requirements_txt(text))
 
 
 def _pyproject_specs(text: str) -> list[str]:

@@ -1,7 +1,12 @@
-"""PC008: imports and call sites of CUDA-only libraries.
+"""PC008: imports and call sites of CUDA-only libraries and of frameworks that need an
+Ascend counterpart.
 
 flash_attn, xformers, apex, bitsandbytes, triton, cupy, pycuda, numba.cuda, tensorrt,
-pynvml, nvidia.dali and cuda-python ship CUDA binaries. Which library a name belongs
+pynvml, nvidia.dali, cuda-python, flashinfer, transformer_engine, CUTLASS/CuTe, deep_ep,
+liger-kernel, the GPTQ/AWQ kernels, mamba-ssm, causal-conv1d, nvtx, PyNvVideoCodec,
+cudnn-frontend and GPUtil ship CUDA binaries or drive NVIDIA tools; vllm, sglang,
+Megatron and deepspeed.ops run on Ascend through a counterpart or with limits
+(``caution``). Which library a name belongs
 to, its category and its Ascend alternative come from the knowledge base (curated
 entries, each with its source). Triton kernels are reported once per ``@triton.jit``
 kernel rather than once per ``tl.*`` call inside them.
@@ -45,6 +50,10 @@ class CudaOnlyLibrary(Rule):
         Invalid("import xformers.ops as xops\ny = xops.memory_efficient_attention(q, k, v)\n"),
         Invalid("import cupy as cp\n", api="cupy", category="blocker"),
         Invalid("from numba import cuda\n", api="numba.cuda"),
+        Invalid("import flashinfer\n", api="flashinfer"),
+        Invalid("from vllm import LLM\n", api="vllm.LLM", category="caution"),
+        Invalid("import megatron.core.parallel_state as ps\n", category="caution"),
+        Invalid("from mamba_ssm import Mamba\n", category="blocker"),
         Invalid(
             "import triton\nimport triton.language as tl\n\n@triton.jit\ndef k(x):\n"
             "    tl.load(x)\n",
@@ -120,7 +129,12 @@ class CudaOnlyLibrary(Rule):
 def _message(fact: ApiFact, name: str, how: str) -> str:
     library = fact.api
     verb = {"import": "Import of", "call": "Call to", "decorator": "Kernel decorated with"}[how]
-    text = f"{verb} `{name}` from the CUDA-only library `{library}`"
+    if fact.category == "caution":  # runs on Ascend, through a counterpart or with limits
+        text = (
+            f"{verb} `{name}` from `{library}`, which needs its Ascend set-up or has limits there"
+        )
+    else:
+        text = f"{verb} `{name}` from the CUDA-only library `{library}`"
     if fact.replacement:
         text += f"; Ascend alternative: `{fact.replacement}`"
     return text

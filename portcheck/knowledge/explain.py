@@ -84,12 +84,27 @@ def explain(name: str) -> str | None:
         if fact is not None:
             groups.setdefault(_key(fact), []).append((target, fact))
     coverage = _coverage(name)
-    if not groups and not coverage:
+    distributions = _distributions(name)
+    if not groups and not coverage and not distributions:
         return None
     out = [name]
     for members in groups.values():
         out.append(f"{', '.join(t for t, _ in members)}:")
         out.extend(_describe(members[0][1]))
         out.extend(f"  evidence ({t}): {f.evidence}" for t, f in members)
+    out.extend(distributions)
     out.extend(coverage)
     return "\n".join(out) + "\n"
+
+
+def _distributions(module: str) -> list[str]:
+    """The pip distributions that install ``module`` (``flashinfer`` -> flashinfer-python),
+    as the newest release knows them: ``portcheck explain DIST`` shows each in full."""
+    facts = load_knowledge(known_targets()[-1]).package_facts()
+    found = [f for f in facts if module in f.modules and f.distribution != module]
+    return [
+        f"distribution {f.distribution}: {f.category}"
+        + (f" -> {f.alternative}" if f.alternative else "")
+        + f" (portcheck explain {f.distribution})"
+        for f in found
+    ]
