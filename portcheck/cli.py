@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from portcheck.fix.files import FixRequest
     from portcheck.model import FileResult
     from portcheck.run import Report
+    from portcheck.shard import Shard
 
 STDIN_PATH = Path("-")
 FORMATS = ("text", "json", "sarif", "github", "html", "markdown")
@@ -164,6 +165,13 @@ def main() -> None:
     "--stdin-filename",
     help="With PATH `-`: the file the source on standard input stands for (e.g. train.py).",
 )
+@click.option(
+    "--shard",
+    metavar="K/N",
+    callback=lambda _context, _param, value: _shard(value),
+    help="Check only share K of N of the files (split by path, stable as files come and "
+    "go), for N jobs of a CI matrix; `portcheck merge` adds the N reports up.",
+)
 @click.option("--fix", is_flag=True, help="Apply the safe fixes in place, then report the rest.")
 @click.option("--diff", is_flag=True, help="Print the fixes as a unified diff; write nothing.")
 @click.option(
@@ -191,6 +199,7 @@ def check(
     cache_dir: Path | None,
     max_file_size: int,
     stdin_filename: str | None,
+    shard: Shard | None,
     fix: bool,
     diff: bool,
     unsafe_fixes: bool,
@@ -237,6 +246,8 @@ def check(
         keep = FixableFindings(filters)
         fixing = FixRequest(analyzer, unsafe=unsafe_fixes, write=not diff, keep=keep)
     if STDIN_PATH in paths:
+        if shard is not None:
+            raise PortcheckError("--shard splits the files of a tree, not standard input")
         result, fixed = _check_stdin(paths, stdin_filename, root, analyzer, fixing)
         results, discovery_diagnostics = [result], []
     elif fixing is not None:
@@ -249,6 +260,7 @@ def check(
             (*settings.run_excludes(root), *_split_codes(exclude)),
             jobs,
             default_excludes=(),
+            shard=shard,
         )
         if diff:
             click.echo(run.diff, nl=False)
@@ -268,6 +280,7 @@ def check(
                 default_excludes=(),
                 progress=progress,
                 cache=None if no_cache else _open_cache(analyzer, cache_dir, root),
+                shard=shard,
             )
     report = build_report(analyzer.target, results, discovery_diagnostics, analyzer.chip)
     if fixed is not None:
@@ -285,6 +298,17 @@ def check(
         for reason in gate.reasons:
             click.echo(f"portcheck: gate failed: {reason}", err=True)
     sys.exit(gate.exit_code(exit_zero))
+
+
+def _shard(value: str | None) -> Shard | None:
+    from portcheck.shard import Shard
+
+    if value is None:
+        return None
+    try:
+        return Shard.parse(value)
+    except ValueError as error:
+        raise click.BadParameter(str(error)) from error
 
 
 def _open_cache(analyzer: Analyzer, directory: Path | None, root: Path) -> ResultCache:

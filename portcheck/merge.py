@@ -10,7 +10,7 @@ findings, so the merge of two halves scores exactly as the whole.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -61,7 +61,10 @@ def load_report(source: ReportInput) -> Report:
         )
     summary = document["summary"]
     try:
-        findings = [Finding.from_json(record) for record in document["findings"]]
+        findings, suppressed, handled = (
+            [Finding.from_json(record) for record in document.get(key, [])]
+            for key in ("findings", "suppressed", "handled")
+        )
         diagnostics = [Diagnostic.from_json(record) for record in document["diagnostics"]]
     except TypeError as error:
         raise MergeError(
@@ -72,6 +75,12 @@ def load_report(source: ReportInput) -> Report:
         chip=document.get("chip", DEFAULT_CHIP),
         findings=tuple(
             replace(finding, path=_prefixed(finding.path, source.name)) for finding in findings
+        ),
+        suppressed=tuple(
+            replace(finding, path=_prefixed(finding.path, source.name)) for finding in suppressed
+        ),
+        handled=tuple(
+            replace(finding, path=_prefixed(finding.path, source.name)) for finding in handled
         ),
         diagnostics=tuple(
             replace(diagnostic, path=_prefixed(diagnostic.path, source.name))
@@ -100,17 +109,21 @@ def merge(reports: Sequence[Report], names: Sequence[str]) -> Report:
     return Report(
         target=reports[0].target,
         chip=reports[0].chip,
-        findings=tuple(
-            sorted((f for report in reports for f in report.findings), key=Finding.sort_key)
-        ),
+        findings=_sorted(report.findings for report in reports),
         diagnostics=tuple(
             sorted((d for report in reports for d in report.diagnostics), key=Diagnostic.sort_key)
         ),
+        suppressed=_sorted(report.suppressed for report in reports),
+        handled=_sorted(report.handled for report in reports),
         files_checked=sum(report.files_checked for report in reports),
         files_parsed=sum(report.files_parsed for report in reports),
         hidden_by_baseline=sum(report.hidden_by_baseline for report in reports),
         outside_diff=sum(report.outside_diff for report in reports),
     )
+
+
+def _sorted(groups: Iterable[Iterable[Finding]]) -> tuple[Finding, ...]:
+    return tuple(sorted((found for group in groups for found in group), key=Finding.sort_key))
 
 
 def merge_files(arguments: Sequence[str]) -> Report:

@@ -16,6 +16,7 @@ from portcheck.knowledge.chips import DEFAULT_CHIP
 from portcheck.model import CATEGORIES, Diagnostic, FileResult, Finding
 from portcheck.schedule import Progress, analyze_files
 from portcheck.score import Score, score
+from portcheck.shard import Shard
 
 if TYPE_CHECKING:
     from portcheck.fix.replacements import Replacements
@@ -67,8 +68,11 @@ def collect(
     default_excludes: Sequence[str] = DEFAULT_EXCLUDES,
     progress: Progress | None = None,
     cache: ResultCache | None = None,
+    shard: Shard | None = None,
 ) -> tuple[list[FileResult], list[Diagnostic]]:
     files, diagnostics = discover(paths, root, excludes, default_excludes)
+    if shard is not None:
+        files, diagnostics = shard.select(files, diagnostics)
     return analyze_files(analyzer, files, jobs, progress, cache), diagnostics
 
 

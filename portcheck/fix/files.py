@@ -21,6 +21,7 @@ from portcheck.fix.write import write_fixed_source
 from portcheck.model import Diagnostic, FileResult
 from portcheck.notebook import fix_notebook
 from portcheck.schedule import IN_PROCESS_LIMIT, default_jobs
+from portcheck.shard import Shard
 from portcheck.source import SourceText, read_source
 
 FIXABLE_KINDS = ("python", "notebook")
@@ -77,9 +78,12 @@ def fix_paths(
     excludes: Sequence[str] = (),
     jobs: int | None = None,
     default_excludes: Sequence[str] = DEFAULT_EXCLUDES,
+    shard: Shard | None = None,
 ) -> FixRun:
     """Discover like ``run.collect`` does, then fix every file."""
     files, diagnostics = discover(paths, root, excludes, default_excludes)
+    if shard is not None:
+        files, diagnostics = shard.select(files, diagnostics)
     fixes = fix_files(request, files, jobs)
     return FixRun(
         results=[fix.result for fix in fixes],

@@ -36,6 +36,7 @@ def to_document(report: Report) -> dict[str, Any]:
         "findings": [finding.to_json() for finding in report.findings],
         "diagnostics": [diagnostic.to_json() for diagnostic in report.diagnostics],
         "handled": [finding.to_json() for finding in report.handled],
+        "suppressed": [finding.to_json() for finding in report.suppressed],
         **audit(report).to_json(),
     }
 
