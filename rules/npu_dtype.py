@@ -35,6 +35,11 @@ def _coverage_dtypes(knowledge: Knowledge) -> frozenset[str]:
     return frozenset(n for n in names if coverage is not None and coverage.dtype(n) is not None)
 
 
+@lru_cache(maxsize=8)
+def _last_names(knowledge: Knowledge) -> frozenset[str]:
+    return frozenset(n.rsplit(".", 1)[1] for n in FLOAT64_NAMES | _coverage_dtypes(knowledge))
+
+
 def _is_cpu_expression(node: cst.BaseExpression) -> bool:
     """``"cpu"``, ``"cpu:0"`` or ``torch.device("cpu")``."""
     value = expressions.string_value(node)
@@ -104,7 +109,8 @@ class NpuDtype(Rule):
         )
 
     def visit_Attribute(self, node: cst.Attribute) -> None:
-        self._check_name(node)
+        if node.attr.value in _last_names(self.knowledge):  # cheap: most attributes are not
+            self._check_name(node)
 
     def visit_Name(self, node: cst.Name) -> None:
         self._check_name(node)

@@ -32,6 +32,13 @@ LEFT_TO_EXPLAIN = frozenset({"cpu-fallback"})
 
 
 @lru_cache(maxsize=8)
+def _last_names(knowledge: Knowledge) -> frozenset[str]:
+    """The last parts of every reported name: an attribute spelled otherwise is never one."""
+    functions, methods = _facts(knowledge)
+    return frozenset(api.rsplit(".", 1)[1] for api in functions) | frozenset(methods)
+
+
+@lru_cache(maxsize=8)
 def _facts(knowledge: Knowledge) -> tuple[dict[str, CoverageFact], dict[str, CoverageFact]]:
     """(qualified name -> fact, Tensor method name -> fact) reported on this chip."""
     functions: dict[str, CoverageFact] = {}
@@ -95,7 +102,10 @@ class NpuOpCoverage(Rule):
         self._check(node.decorator, call=False)
 
     def _check(self, node: cst.BaseExpression, call: bool) -> None:
-        if not isinstance(node, (cst.Name, cst.Attribute)):
+        if isinstance(node, cst.Attribute):
+            if node.attr.value not in _last_names(self.knowledge):
+                return
+        elif not isinstance(node, cst.Name):
             return
         functions, methods = _facts(self.knowledge)
         names = self.qualified_names(node)

@@ -37,7 +37,8 @@ class ProcessGroupNccl(Rule):
     )
 
     def visit_Attribute(self, node: cst.Attribute) -> None:
-        self._check(node)
+        if node.attr.value == "ProcessGroupNCCL":
+            self._check(node)
 
     def visit_Name(self, node: cst.Name) -> None:
         if not isinstance(self.parent(node), (cst.Attribute, cst.ImportAlias, cst.AsName)):

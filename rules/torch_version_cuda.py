@@ -30,7 +30,8 @@ class TorchVersionCuda(Rule):
     )
 
     def visit_Attribute(self, node: cst.Attribute) -> None:
-        self._check(node)
+        if node.attr.value == "cuda":
+            self._check(node)
 
     def visit_Name(self, node: cst.Name) -> None:
         parent = self.parent(node)
