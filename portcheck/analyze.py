@@ -16,6 +16,7 @@ from libcst.metadata import MetadataWrapper
 
 from portcheck.discover import SourceFile
 from portcheck.fastcst.collector import fewer_collections
+from portcheck.fastcst.libcst_internals import fast_path
 from portcheck.fastcst.metadata import seed as seed_metadata
 from portcheck.fastcst.metadata import seeded_positions
 from portcheck.fastcst.parsing import parse_module
@@ -45,6 +46,11 @@ class Analyzer:
     use_prefilter: bool = True
     max_bytes: int = DEFAULT_MAX_BYTES
     chip: str = DEFAULT_CHIP
+
+    def __post_init__(self) -> None:
+        # whether libcst has what the fast path needs is found out (and warned about)
+        # once, here in the parent, before worker processes start
+        fast_path()
 
     def rules(self) -> tuple[RuleClass, ...]:
         from portcheck.registry import all_rules
@@ -152,16 +158,21 @@ class Analyzer:
                 )
             )
             return
+        fast = fast_path()
         try:
-            module = parse_module(source.text)
+            module = parse_module(source.text) if fast else cst.parse_module(source.text)
         except cst.ParserSyntaxError as error:
             result.diagnostics.append(_parse_error(display, error))
             return
         result.parsed = True
         context = RuleContext(path=display, module=module, knowledge=self.knowledge())
+        # the tree is the parser's own, used by nothing else: libcst need not copy it
         wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
-        with read_only_visits():
-            seed_metadata(wrapper, source.text)
+        if fast:
+            with read_only_visits():
+                seed_metadata(wrapper, source.text)
+                wrapper.visit_batched([rule(context) for rule in rules])
+        else:
             wrapper.visit_batched([rule(context) for rule in rules])
         result.findings = [finding for finding, _ in context.findings]
         result.handled = sorted(context.handled, key=Finding.sort_key)

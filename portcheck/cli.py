@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -153,6 +154,11 @@ def main() -> None:
 @click.option(
     "--no-prefilter", is_flag=True, help="Parse every file, even those with no trigger word."
 )
+@click.option(
+    "--no-fast-path",
+    is_flag=True,
+    help="Use libcst's public API only: slower, same results (as PORTCHECK_FAST_PATH=0).",
+)
 @cache_options
 @click.option(
     "--max-file-size",
@@ -195,6 +201,7 @@ def check(
     exit_zero: bool,
     jobs: int | None,
     no_prefilter: bool,
+    no_fast_path: bool,
     no_cache: bool,
     cache_dir: Path | None,
     max_file_size: int,
@@ -213,6 +220,10 @@ def check(
     from portcheck.gate import evaluate
     from portcheck.run import build_report, collect
 
+    if no_fast_path:
+        from portcheck.fastcst.libcst_internals import SWITCH
+
+        os.environ[SWITCH] = "0"  # worker processes inherit it
     overrides = Overrides(
         target=target,
         chip=chip,

@@ -23,6 +23,7 @@ from libcst.metadata import (
     ScopeProvider,
 )
 
+from portcheck.fastcst.libcst_internals import fast_path
 from portcheck.fastcst.metadata import LazyQualifiedNames, imported_names
 from portcheck.fastcst.walk import callback_names
 from portcheck.handled import handled_reason
@@ -133,6 +134,8 @@ class Rule(RuleInfo, cst.BatchableCSTVisitor):
     def get_visitors(self) -> dict[str, Callable[[cst.CSTNode], object]]:
         """libcst's answer, with the method names found once per class: libcst runs
         ``inspect.getmembers`` on every instance, and a rule is instantiated per file."""
+        if not fast_path():
+            return super().get_visitors()
         return {name: getattr(self, name) for name in callback_names(type(self))}
 
     def qualified_names(self, node: cst.CSTNode) -> set[str]:

@@ -43,6 +43,7 @@ from libcst.metadata import (
 )
 
 from portcheck.fastcst.import_names import ModuleImports, dotted_head, imported_names
+from portcheck.fastcst.libcst_internals import internals, metadata_store
 from portcheck.fastcst.positions import LazyPositions
 from portcheck.fastcst.walk import OrderUnknown, field_order, formatting_types
 
@@ -53,8 +54,8 @@ def seed(wrapper: MetadataWrapper, text: str | None = None) -> None:
     ``text`` is the source the module was parsed from; it lets positions be found
     statement by statement.
     """
-    computed = getattr(wrapper, "_metadata", None)
-    if not isinstance(computed, dict):  # another libcst layout: let libcst do it all
+    computed = metadata_store(wrapper)
+    if computed is None or internals() is None:  # another libcst layout: libcst does it all
         return
     parents = parent_map(wrapper.module)
     if parents is None:

