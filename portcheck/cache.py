@@ -1,10 +1,10 @@
 """Per-file results cached by content hash, so a re-run only analyses what changed.
 
 An entry is the findings, diagnostics, suppressions and fix replacements (for SARIF)
-one file produced, stored as
-JSON under a key that hashes everything the result depends on: the file's bytes and
-display path, and a *fingerprint* of the run — portcheck's version, every field of the
-:class:`~portcheck.analyze.Analyzer` (knowledge target, enabled rule ids, file-size
+one file produced, stored as JSON under a key that hashes everything the result depends
+on: the file's bytes and display path, and a *fingerprint* of the run — portcheck's,
+libcst's and Python's versions, a digest of the bundled knowledge data's bytes, every
+field of the :class:`~portcheck.analyze.Analyzer` (knowledge target, enabled rule ids, file-size
 limit, prefilter switch, and whatever is added there later), the rule classes with
 their source files, and portcheck's own code and knowledge data (by size and mtime, so
 an edit in a development checkout invalidates the cache too). Filtering (``--select``
@@ -23,6 +23,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import platform
 import sys
 import tempfile
 from collections.abc import Iterable
@@ -31,6 +32,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from portcheck import __version__
+from portcheck.fastcst.libcst_internals import libcst_version
 from portcheck.model import Diagnostic, FileResult, Finding
 from portcheck.suppress import Suppression
 
@@ -122,7 +124,7 @@ def fingerprint(settings: object, rule_classes: Iterable[type]) -> str:
     ``settings`` is the run's frozen Analyzer: its ``repr`` lists every field, so a new
     setting invalidates the cache without anyone remembering to add it here.
     """
-    parts = [f"portcheck {__version__} cache {FORMAT}", repr(settings)]
+    parts = [*versions(), f"knowledge {knowledge_digest()}", f"cache {FORMAT}", repr(settings)]
     code_files: set[str] = set(_package_files())
     for rule in rule_classes:
         parts.append(f"{rule.__module__}.{rule.__qualname__}")
@@ -131,6 +133,30 @@ def fingerprint(settings: object, rule_classes: Iterable[type]) -> str:
             code_files.add(module_file)
     parts.extend(_signature(path) for path in sorted(code_files))
     return hashlib.blake2b("\n".join(parts).encode(), digest_size=20).hexdigest()
+
+
+def versions() -> tuple[str, ...]:
+    """What can change results without a byte of portcheck changing: an upgraded libcst
+    (the parser, the providers the fast path stands in for) or Python (``ast``,
+    ``symtable`` in the prefilter and the import names)."""
+    return (
+        f"portcheck {__version__}",
+        f"libcst {libcst_version()}",
+        f"python {platform.python_implementation()} {platform.python_version()}",
+    )
+
+
+def knowledge_digest() -> str:
+    """A hash of the bundled knowledge files' names and bytes (an installed copy has
+    no development checkout's mtimes to go by)."""
+    from portcheck.knowledge.load import data_dir
+
+    digest = hashlib.blake2b(digest_size=20)
+    for entry in sorted(data_dir().iterdir(), key=lambda entry: entry.name):
+        if entry.name.endswith((".json", ".toml")):
+            digest.update(f"{entry.name}\0".encode())
+            digest.update(entry.read_bytes())
+    return digest.hexdigest()
 
 
 def _package_files() -> list[str]:

@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from conftest import FIXTURES, check_json, write
 
 TRAIN = (
@@ -146,3 +147,38 @@ def test_concurrent_runs_share_one_cache_safely(tmp_path: Path) -> None:
     for output in outputs:
         assert output["findings"] == uncached["findings"]
     assert not list((project / ".portcheck_cache").glob(".*.json.*")), "temporary files left"
+
+
+def _changed(what: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """What an upgrade or a new knowledge file changes, as the cache sees it."""
+    import portcheck.cache as cache_module
+    import portcheck.knowledge.load as load_module
+
+    if what == "portcheck":
+        monkeypatch.setattr(cache_module, "__version__", "999.0")
+    elif what == "libcst":
+        monkeypatch.setattr(cache_module, "libcst_version", lambda: "999.0")
+    elif what == "python":
+        monkeypatch.setattr(cache_module.platform, "python_version", lambda: "3.999.0")
+    else:  # the same knowledge file names and meaning, one byte more: a comment
+        copy = tmp_path / "knowledge"
+        shutil.copytree(load_module.data_dir(), copy)
+        with open(copy / "curated.toml", "a", encoding="utf-8") as curated:
+            curated.write("# regenerated\n")
+        monkeypatch.setattr(load_module, "data_dir", lambda: copy)
+
+
+@pytest.mark.parametrize("what", ["portcheck", "libcst", "python", "knowledge"])
+def test_another_version_or_knowledge_misses(
+    what: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project = _project(tmp_path / "project")
+    cache = project / ".portcheck_cache"
+    _, cold = check_json(cwd=project)
+    first = set(_entries(cache))
+    check_json(cwd=project)
+    assert set(_entries(cache)) == first  # unchanged: every entry hit
+    _changed(what, monkeypatch, tmp_path)
+    _, again = check_json(cwd=project)
+    assert set(_entries(cache)) - first  # changed: analysed again, stored under new keys
+    assert again == cold
