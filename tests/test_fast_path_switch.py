@@ -54,7 +54,10 @@ DIFF = ("check", ".", "--diff", "--unsafe-fixes", "-j", "2")
 
 @pytest.fixture(scope="module")
 def fast() -> dict[str, str]:
-    return {name: _portcheck(*args).stdout for name, args in (("check", CHECK), ("diff", DIFF))}
+    runs = {name: _portcheck(*args) for name, args in (("check", CHECK), ("diff", DIFF))}
+    for run in runs.values():
+        assert run.returncode in (0, 1), run.stderr
+    return {name: run.stdout for name, run in runs.items()}
 
 
 def test_the_fixtures_have_findings_and_fixes(fast: dict[str, str]) -> None:
