@@ -28,6 +28,7 @@ from knowledge_builder.wheel import (
     module_namespace,
     top_level_public,
 )
+from portcheck.knowledge.model import ApiFact
 
 SCHEMA = 1
 CUDA_SUBMODULES = (
@@ -248,7 +249,7 @@ class _Classifier:
         self.aliases: dict[str, str] = dict(self.shim.get("aliases", {}))  # type: ignore[arg-type]
         self.patched: dict[str, str] = dict(self.shim.get("patched_modules", {}))  # type: ignore[arg-type]
 
-    def fact(self, cuda: CudaName) -> dict[str, object]:
+    def fact(self, cuda: CudaName) -> ApiFact:
         return (
             self._override(cuda) or self._nvtx(cuda) or self._matched(cuda) or self._fallback(cuda)
         )
@@ -262,19 +263,19 @@ class _Classifier:
         evidence: str,
         prefix: bool = False,
         shim: bool = False,
-    ) -> dict[str, object]:
-        return {
-            "api": cuda.api,
-            "category": category,
-            "replacement": replacement,
-            "note": note,
-            "evidence": f"{cuda.source}; {evidence}",
-            "verified": True,
-            "prefix": prefix,
-            "shim": shim,
-        }
+    ) -> ApiFact:
+        return ApiFact(
+            api=cuda.api,
+            category=category,
+            replacement=replacement,
+            note=note,
+            evidence=f"{cuda.source}; {evidence}",
+            verified=True,
+            prefix=prefix,
+            shim=shim,
+        )
 
-    def _override(self, cuda: CudaName) -> dict[str, object] | None:
+    def _override(self, cuda: CudaName) -> ApiFact | None:
         rule = _override_for(cuda.api)
         if rule is None:
             return None
@@ -287,7 +288,7 @@ class _Classifier:
         prefix = rule.prefix and cuda.api in OVERRIDES
         return self._make(cuda, rule.category, rule.replacement, rule.note, evidence, prefix)
 
-    def _nvtx(self, cuda: CudaName) -> dict[str, object] | None:
+    def _nvtx(self, cuda: CudaName) -> ApiFact | None:
         if not cuda.api.startswith("torch.cuda.nvtx"):
             return None
         methods = self.npu.mstx_methods()
@@ -314,7 +315,7 @@ class _Classifier:
             note = "Use the decorator torch_npu.npu.mstx.mstx_range (no context-manager form here)."
         return self._make(cuda, "rewrite", f"torch_npu.npu.mstx.{target}", note, where)
 
-    def _matched(self, cuda: CudaName) -> dict[str, object] | None:
+    def _matched(self, cuda: CudaName) -> ApiFact | None:
         if cuda.npu_module is None:
             return None
         name = cuda.api.rpartition(".")[2]
@@ -325,7 +326,7 @@ class _Classifier:
                     return self._auto(cuda, module, candidate, where)
         return None
 
-    def _auto(self, cuda: CudaName, module: str, name: str, where: str) -> dict[str, object]:
+    def _auto(self, cuda: CudaName, module: str, name: str, where: str) -> ApiFact:
         replacement = _public(f"{module}.{name}")
         cuda_module = cuda.api.rpartition(".")[0]
         copied = self.patched.get(cuda_module) == module and name == cuda.api.rpartition(".")[2]
@@ -355,7 +356,7 @@ class _Classifier:
     def _shim_ev(self) -> str:
         return f"{self.label}: {SHIM_MEMBER}"
 
-    def _fallback(self, cuda: CudaName) -> dict[str, object]:
+    def _fallback(self, cuda: CudaName) -> ApiFact:
         where = f"{self.label}: no counterpart in {cuda.npu_module or 'torch_npu'}"
         if cuda.api.startswith("torch.backends.cuda.matmul."):
             return self._make(
@@ -377,9 +378,7 @@ class _Classifier:
         return self._make(cuda, "blocker", None, note, where, prefix=cuda.is_module)
 
 
-def _alias_facts(
-    shim: dict[str, object] | None, label: str, known: set[str]
-) -> list[dict[str, object]]:
+def _alias_facts(shim: dict[str, object] | None, label: str, known: set[str]) -> list[ApiFact]:
     """Shim aliases of CUDA-flavoured names not listed by torch (``torch.Tensor.cuda`` …)."""
     facts = []
     for target, value in dict((shim or {}).get("aliases", {})).items():  # type: ignore[arg-type]
@@ -388,16 +387,16 @@ def _alias_facts(
         if target in known or private or not any(k in last for k in ("cuda", "nccl", "gpu")):
             continue
         facts.append(
-            {
-                "api": target,
-                "category": "auto",
-                "replacement": value,
-                "note": f"Use {value}; transfer_to_npu also rebinds {target} to it at run time.",
-                "evidence": f"{label}: {SHIM_MEMBER} ({target} = {value})",
-                "verified": True,
-                "prefix": False,
-                "shim": True,
-            }
+            ApiFact(
+                api=target,
+                category="auto",
+                replacement=str(value),
+                note=f"Use {value}; transfer_to_npu also rebinds {target} to it at run time.",
+                evidence=f"{label}: {SHIM_MEMBER} ({target} = {value})",
+                verified=True,
+                prefix=False,
+                shim=True,
+            )
         )
     return facts
 
@@ -429,7 +428,7 @@ def derive_release(
         "target": f"torch_npu=={version}",
         "version": version,
         "inputs": inputs,
-        "apis": sorted(apis, key=lambda f: str(f["api"])),
+        "apis": [fact.to_json() for fact in sorted(apis, key=lambda fact: fact.api)],
         "shim": shim,
         "symbols": symbols,
         "strings": env_strings(npu, env_probes),

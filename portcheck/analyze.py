@@ -131,16 +131,12 @@ class Analyzer:
         if not self.use_prefilter:
             return Prefilter.passing_everything()
         needles: list[Needles] = []
-        words: list[str] = []
         for rule in self._python_rules():
             rule_needles = rule.needles(self.knowledge())
-            triggers = rule.triggers(self.knowledge()) if rule_needles is None else ()
-            if triggers is None:
+            if rule_needles is None:
                 return Prefilter.passing_everything()
-            if rule_needles is not None:
-                needles.append(rule_needles)
-            words.extend(triggers)
-        return Prefilter(needles, words)
+            needles.append(rule_needles)
+        return Prefilter(needles)
 
     def _check_python(
         self, display: str, source: SourceText, result: FileResult, keep_fixes: bool

@@ -244,9 +244,7 @@ def is_device_position(
     return False
 
 
-def _assignment_target(
-    expression: cst.CSTNode, parent: cst.CSTNode | None
-) -> cst.Name | cst.Attribute | None:
+def _assignment_target(expression: cst.CSTNode, parent: cst.CSTNode | None) -> cst.Name | None:
     if isinstance(parent, cst.Assign) and len(parent.targets) == 1:
         target = parent.targets[0].target
     elif isinstance(parent, cst.AnnAssign) and parent.value is expression:

@@ -134,7 +134,8 @@ def to_diagnostic(document: TextDocument, finding: Finding) -> lsp.Diagnostic:
     if finding.suggestion:
         message += f"\nhelp: {finding.suggestion}"
     return lsp.Diagnostic(
-        range=document.range_to_client_units(points),
+        # pygls's codec takes an LSP range too; TextDocument's annotation forgets it
+        range=document.range_to_client_units(points),  # type: ignore[arg-type]
         message=message,
         severity=SEVERITY[finding.category],
         code=finding.rule,

@@ -34,7 +34,7 @@ Severity = Literal["error", "warning", "info"]
 class Finding:
     """One CUDA touchpoint, located and classified by its Ascend path.
 
-    Field names are the JSON contract of DESIGN.md: never rename or drop one.
+    Field names are the JSON contract (README, "JSON report"): never rename or drop one.
     """
 
     path: str

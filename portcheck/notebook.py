@@ -402,6 +402,7 @@ def apply_fixed_python(notebook: Notebook, fixed: str) -> str:
                 owner = owner if owner is not None else _top_cell(notebook)
                 if owner not in python_cells:
                     raise UnmappableFix("the fix inserts lines into a cell that is not Python")
+                assert new_index is not None  # align() never pairs None with None
                 by_cell[owner].append(new[new_index])
                 continue
             line = old[old_index]

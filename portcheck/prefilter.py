@@ -47,8 +47,7 @@ Why neither test can drop a finding that libcst would make:
   unless an escape (``"\\x63uda"``) or a backslash-newline hides it: the scan also
   looks for every way of writing a prefix's characters as escapes or splitting it.
 
-Rules that declare only ``TRIGGERS`` (words, case-insensitive; the older plugin API)
-get the scan alone; a rule that declares neither makes every file go to libcst.
+A rule that declares no needles makes every file go to libcst.
 """
 
 from __future__ import annotations
@@ -60,6 +59,7 @@ import string
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
+from typing import Any, cast
 
 from portcheck.source import SourceText, python_ast
 
@@ -121,7 +121,7 @@ class _Scan:
         self.names = _word_pattern(names, before=NOT_AFTER_WORD, after=NOT_BEFORE_WORD)
         self.prefixes = _word_pattern(prefixes, before=b"[\"']")
         escapes = {"N{"}
-        splitters = set()
+        splitters: set[str] = set()
         for prefix in prefixes:
             for character in prefix:
                 code = ord(character)
@@ -153,7 +153,6 @@ class Prefilter:
     def __init__(
         self,
         needles: Sequence[Needles],
-        trigger_words: Iterable[str] = (),
         everything: bool = False,
     ) -> None:
         self.everything = everything
@@ -166,8 +165,7 @@ class Prefilter:
         self.torch_attributes = frozenset(n for needle in needles for n in needle.torch_attributes)
         self.method_calls = frozenset(n for needle in needles for n in needle.method_calls)
         self._attribute_scan = _attribute_pattern(self.torch_attributes, self.method_calls)
-        self._trigger_scan = _word_pattern(trigger_words, ignore_case=True)
-        self._last: tuple[bytes, bool, bool] | None = None
+        self._last: tuple[bytes, bool] | None = None
 
     @classmethod
     def passing_everything(cls) -> Prefilter:
@@ -175,29 +173,26 @@ class Prefilter:
 
     def may_match(self, source: SourceText) -> bool:
         """The scan alone: cheap enough for the parent process to ask of every file."""
-        needle_hit, trigger_hit = self._scan(source)
-        return needle_hit or trigger_hit
+        return self._scan(source)
 
     def must_parse(self, source: SourceText) -> bool:
         """Both tests: False only when no enabled rule can match anything in the file."""
-        needle_hit, trigger_hit = self._scan(source)
-        if trigger_hit:
-            return True
-        return needle_hit and self._code_may_match(source.text)
-
-    def _scan(self, source: SourceText) -> tuple[bool, bool]:
         if self.everything:
-            return True, True
+            return True
+        return self._scan(source) and self._code_may_match(source.text)
+
+    def _scan(self, source: SourceText) -> bool:
+        if self.everything:
+            return True
         raw = source.raw if _ascii_compatible(source.encoding) else source.text.encode()
         last = self._last  # read once: an editor server may ask from several threads
         if last is not None and last[0] is raw:
-            return last[1], last[2]
-        needle_hit = self._needle_scan.search(raw) or (
+            return last[1]
+        hit = self._needle_scan.search(raw) or (
             self._attribute_scan is not None and self._attribute_scan.search(raw) is not None
         )
-        trigger_hit = self._trigger_scan is not None and self._trigger_scan.search(raw) is not None
-        self._last = (raw, needle_hit, trigger_hit)
-        return needle_hit, trigger_hit
+        self._last = (raw, hit)
+        return hit
 
     def _code_may_match(self, text: str) -> bool:
         tree = python_ast(text)
@@ -220,15 +215,16 @@ class _CodeCheck:
         methods = self.prefilter.method_calls
         torch_roots: set[str] = set()  # names a torch import binds
         roots: set[str] = set()  # roots of attribute chains that end in a needle
+        node: Any  # its fields are read after `kind is` tests, which mypy does not follow
         for node in ast.walk(tree):  # breadth first: parents before children
             kind = type(node)
             if attributes and (kind is ast.Import or kind is ast.ImportFrom):
-                if _imports_torch(node, attributes, torch_roots):  # type: ignore[arg-type]
+                if _imports_torch(node, attributes, torch_roots):
                     return True
-            elif kind is ast.Attribute and node.attr in attributes:  # type: ignore[attr-defined]
+            elif kind is ast.Attribute and node.attr in attributes:
                 roots.add(_root(node))
             elif kind is ast.Call and methods:
-                func = node.func  # type: ignore[attr-defined]
+                func = node.func
                 if type(func) is ast.Attribute and func.attr in methods:
                     return True
             if kind is ast.Constant:
@@ -245,7 +241,7 @@ class _CodeCheck:
         return not roots.isdisjoint(torch_roots)
 
     def _string_may_match(self, node: ast.Constant) -> bool:
-        value: str = node.value
+        value = cast(str, node.value)  # run() tests that it is one
         prefixes = self.prefilter.prefixes
         if not any(prefix in value for prefix in prefixes):
             return False
@@ -291,8 +287,8 @@ class _CodeCheck:
 def _root(node: ast.expr) -> str:
     """The name an attribute chain starts from (``th`` of ``th.linalg.eig``), else ""."""
     while type(node) is ast.Attribute:
-        node = node.value  # type: ignore[attr-defined]
-    return node.id if type(node) is ast.Name else ""  # type: ignore[attr-defined]
+        node = node.value
+    return node.id if type(node) is ast.Name else ""
 
 
 def _imports_torch(
@@ -363,14 +359,13 @@ def _mentions(value: object, names: frozenset[str]) -> bool:
 
 
 def _word_pattern(
-    words: Iterable[str], ignore_case: bool = False, before: bytes = b"", after: bytes = b""
+    words: Iterable[str], before: bytes = b"", after: bytes = b""
 ) -> re.Pattern[bytes] | None:
     unique = sorted(set(words), key=lambda word: (-len(word), word))
     if not unique:
         return None
-    flags = re.IGNORECASE if ignore_case else 0
     alternatives = b"|".join(re.escape(word.encode()) for word in unique)
-    return re.compile(before + b"(?:" + alternatives + b")" + after, flags)
+    return re.compile(before + b"(?:" + alternatives + b")" + after)
 
 
 @cache

@@ -11,7 +11,7 @@ them into test cases, so a new rule needs no test registration.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, ClassVar
 
@@ -101,12 +101,10 @@ class Rule(RuleInfo, cst.BatchableCSTVisitor):
 
     VALID: ClassVar[Sequence[Valid]] = ()
     INVALID: ClassVar[Sequence[Invalid]] = ()
-    TRIGGERS: ClassVar[tuple[str, ...] | None] = None
-    """Words (case-insensitive) without which the rule cannot match; None: no prefilter."""
     NEEDLES: ClassVar[Needles | None] = None
     """The names and string prefixes the rule's findings are made of (see
-    :mod:`portcheck.prefilter`); when set, they replace ``TRIGGERS`` and let the
-    prefilter skip files that mention them only in comments and docstrings."""
+    :mod:`portcheck.prefilter`): the prefilter skips files without them in code. None:
+    every file goes to the rule."""
 
     METADATA_DEPENDENCIES = (
         PositionProvider,
@@ -120,10 +118,6 @@ class Rule(RuleInfo, cst.BatchableCSTVisitor):
         self.context = context
 
     @classmethod
-    def triggers(cls, knowledge: Knowledge) -> tuple[str, ...] | None:
-        return cls.TRIGGERS
-
-    @classmethod
     def needles(cls, knowledge: Knowledge) -> Needles | None:
         return cls.NEEDLES
 
@@ -131,7 +125,7 @@ class Rule(RuleInfo, cst.BatchableCSTVisitor):
     def knowledge(self) -> Knowledge:
         return self.context.knowledge
 
-    def get_visitors(self) -> dict[str, Callable[[cst.CSTNode], object]]:
+    def get_visitors(self) -> Mapping[str, Callable[[cst.CSTNode], None]]:
         """libcst's answer, with the method names found once per class: libcst runs
         ``inspect.getmembers`` on every instance, and a rule is instantiated per file."""
         if not fast_path():

@@ -22,7 +22,7 @@ def is_option_value(node: cst.CSTNode, parent_of: ParentOf, option: re.Pattern[s
     if isinstance(arg, cst.Element):
         container = parent_of(arg)
         arg = parent_of(container) if container is not None else None
-        keywords = ("choices",)
+        keywords: tuple[str, ...] = ("choices",)
     else:
         keywords = ("default", "const")
     if not isinstance(arg, cst.Arg) or arg.keyword is None or arg.keyword.value not in keywords:

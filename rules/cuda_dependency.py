@@ -12,6 +12,7 @@ from __future__ import annotations
 import configparser
 import re
 import sys
+from typing import Any
 
 from portcheck import requirements
 from portcheck.knowledge import Knowledge
@@ -80,7 +81,7 @@ class CudaDependency(TextRule):
     def _finding(
         self, path: str, declaration: requirements.Declaration, knowledge: Knowledge
     ) -> Finding | None:
-        location = {
+        location: dict[str, Any] = {
             "path": path,
             "line": declaration.line,
             "column": declaration.column,

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 
 import libcst as cst
-from libcst.metadata import ScopeProvider
+from libcst.metadata import Scope, ScopeProvider
 
 from portcheck import expressions
 from portcheck.prefilter import Needles
@@ -180,5 +180,5 @@ class DeviceString(Rule):
             else None,
         )
 
-    def _scope_of(self, node: cst.CSTNode) -> object:
+    def _scope_of(self, node: cst.CSTNode) -> Scope | None:
         return self.get_metadata(ScopeProvider, node, None)

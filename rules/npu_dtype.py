@@ -30,7 +30,12 @@ CPU = "cpu"
 @lru_cache(maxsize=8)
 def _coverage_dtypes(knowledge: Knowledge) -> frozenset[str]:
     coverage = knowledge.coverage
-    names = ("torch.float8_e4m3fn", "torch.float8_e5m2", "torch.uint16", "torch.uint32")
+    names: tuple[str, ...] = (
+        "torch.float8_e4m3fn",
+        "torch.float8_e5m2",
+        "torch.uint16",
+        "torch.uint32",
+    )
     names += ("torch.uint64", "torch.bfloat16")
     return frozenset(n for n in names if coverage is not None and coverage.dtype(n) is not None)
 

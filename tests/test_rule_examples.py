@@ -64,10 +64,13 @@ def check_invalid_example(tmp_path: Path, rule: type, example: object) -> None:
 
 
 def _python_examples_with_fix_expectation() -> list[pytest.param]:
+    """Every example of a fixable rule (one without ``expected_fix`` must stay as it is),
+    and every example with an ``expected_fix`` whatever the rule says."""
     return [
         param
         for param in _examples("INVALID")
-        if issubclass(param.values[0], Rule) and param.values[0].fixable
+        if issubclass(param.values[0], Rule)
+        and (param.values[0].fixable or param.values[1].expected_fix is not None)
     ]
 
 
@@ -91,3 +94,11 @@ def check_fix_example(tmp_path: Path, rule: type, example: object) -> None:
 def test_every_rule_has_examples_of_both_kinds() -> None:
     for rule in builtin_rules():
         assert rule.VALID and rule.INVALID, rule.id
+
+
+def test_fixable_says_whether_the_examples_show_a_fix() -> None:
+    """``fixable`` (shown by ``portcheck rules``) is what the examples prove: a rule is
+    fixable exactly when one of its INVALID examples has an ``expected_fix``."""
+    for rule in builtin_rules():
+        shown = any(getattr(example, "expected_fix", None) for example in rule.INVALID)
+        assert rule.fixable == shown, rule.id

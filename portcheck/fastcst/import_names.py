@@ -50,6 +50,7 @@ import symtable
 import warnings
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import libcst as cst
 from libcst.metadata import GlobalScope, ImportAssignment, QualifiedName, QualifiedNameSource
@@ -140,7 +141,9 @@ class ModuleImports:
         text: str | None,
     ) -> None:
         self._module = module
-        self._parents = parents
+        self._parents: Mapping[Any, Any] = parents
+        """Its nodes' fields are read after ``type(node) is`` tests, which mypy cannot
+        follow (``isinstance`` would, but costs more on a walk this hot)."""
         self._text = text
         self._scanned = False
         self._imports: dict[cst.CSTNode, dict[str, list[cst.Import | cst.ImportFrom]]] = {}
@@ -186,7 +189,8 @@ class ModuleImports:
             return None
         if place == _BOUND_NAME:
             # named after every binding of the scope it binds in, imports included
-            imports = self._imports.get(self._binding_scope(node), {}).get(head, [])
+            scope = self._binding_scope(node)
+            imports = self._imports.get(scope, {}).get(head, []) if scope is not None else []
             return set(self._names_from(imports, head, head)) if imports else set()
         if not isinstance(place, _Place) or (binders.anonymous and place.nested):
             return None
@@ -276,7 +280,8 @@ class ModuleImports:
             return True
         if type(node) is not cst.Name:
             return False
-        child, parent = node, self._parents.get(node)
+        child: Any = node
+        parent: Any = self._parents.get(node)
         while type(parent) in _TARGET_WRAPPERS:
             child, parent = parent, self._parents.get(parent)
         kind = type(parent)
@@ -361,6 +366,7 @@ class ModuleImports:
         if self._scanned:
             return
         self._scanned = True
+        node: Any
         for node in self._parents:
             kind = type(node)
             if kind is cst.Import or kind is cst.ImportFrom:
@@ -457,7 +463,7 @@ class ModuleImports:
             except Exception:  # whatever Python rejects gets libcst's own analysis
                 return self._tables
             found: dict[tuple[str, ...], list[symtable.SymbolTable]] = {(): [top]}
-            pending = [((), top)]
+            pending: list[tuple[tuple[str, ...], symtable.SymbolTable]] = [((), top)]
             while pending:
                 path, table = pending.pop()
                 for child in table.get_children():
@@ -567,7 +573,7 @@ def _may_hold_binding_statement(node: cst.SimpleString | cst.ConcatenatedString)
             return False
     if isinstance(value, bytes):
         value = value.decode("utf-8", "replace")
-    return bool(value) and _BINDING_WORD.search(value) is not None
+    return value is not None and _BINDING_WORD.search(value) is not None
 
 
 def _recorded_names(alias: cst.ImportAlias) -> list[str]:
@@ -583,7 +589,7 @@ def _recorded_names(alias: cst.ImportAlias) -> list[str]:
     return [".".join(parts[:end]) for end in range(len(parts), 0, -1)]
 
 
-def _target_names(target: cst.CSTNode) -> list[str]:
+def _target_names(target: Any) -> list[str]:
     """The names an assignment target binds (not attributes or subscripts)."""
     kind = type(target)
     if kind is cst.Name:
@@ -620,7 +626,7 @@ def _full_name(node: cst.CSTNode) -> str | None:
     return ".".join((root.value, *reversed(attributes)))
 
 
-def _chain_root(node: cst.CSTNode, attributes: list[str] | None) -> tuple[cst.CSTNode, bool]:
+def _chain_root(node: Any, attributes: list[str] | None) -> tuple[cst.CSTNode, bool]:
     """Where ``get_full_name_for_node`` stops going down a chain, and whether it went
     through an attribute; the attribute names on the way go to ``attributes``."""
     through_attribute = False

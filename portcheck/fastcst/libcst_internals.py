@@ -54,9 +54,9 @@ module itself when the name is None."""
 class Internals:
     """libcst's private parts, found in the installed release."""
 
-    batched_visitor: type[cst.CSTVisitor]
+    batched_visitor: type[Any]
     """``_BatchedCSTVisitor``: how ``MetadataWrapper.visit_batched`` runs the rules."""
-    scope_visitor: type[cst.CSTVisitor]
+    scope_visitor: type[Any]
     """``ScopeVisitor``: the scope analysis, which never looks at whitespace nodes."""
     codegen_state: type[Any]
     """``CodegenState``: code generation, which positions are computed from."""

@@ -125,8 +125,9 @@ class LazyPositions(Mapping[cst.CSTNode, CodeRange]):
         depth, indents = 1, []
         while depth + 2 < len(path):  # down through definition, its block, a statement
             definition, block = path[depth], path[depth + 1]
-            is_definition = type(definition) is cst.FunctionDef or type(definition) is cst.ClassDef
-            if not is_definition or type(block) is not cst.IndentedBlock:
+            if not isinstance(definition, (cst.FunctionDef, cst.ClassDef)):
+                break
+            if type(block) is not cst.IndentedBlock:
                 break
             if definition.body is not block:
                 break
@@ -290,7 +291,9 @@ def _span_recording_state() -> Any:
     if private is None:
         raise LookupError("libcst's CodegenState")
 
-    class _SpanRecordingState(private.codegen_state):
+    codegen_state: Any = private.codegen_state  # a class known at run time only
+
+    class _SpanRecordingState(codegen_state):
         """Code generation that records each node's span as token indices.
 
         Mirrors libcst's ``PositionProvidingCodegenState``: a node's syntactic span

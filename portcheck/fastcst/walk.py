@@ -81,7 +81,7 @@ def _forget_last_plan() -> None:
     _LAST_PLAN[:] = [None, None]
 
 
-def _visit(node: cst.CSTNode, visitor: cst.CSTVisitor) -> cst.CSTNode:  # type: ignore[type-arg]
+def _visit(node: cst.CSTNode, visitor: cst.CSTVisitor) -> cst.CSTNode:
     if not isinstance(visitor, cst.CSTVisitor):
         return _LIBCST_VISIT(node, visitor)
     last_visitor, plan = _LAST_PLAN
@@ -149,9 +149,10 @@ def field_order(node_type: type[cst.CSTNode]) -> tuple[tuple[str, bool], ...]:
     }
     calls: dict[str, list[ast.Call]] = {}
     for call in sorted(_helper_calls(tree), key=lambda call: (call.lineno, call.col_offset)):
-        if len(call.args) < 2 or not isinstance(call.args[1], ast.Constant):
+        field = call.args[1] if len(call.args) >= 2 else None
+        if not isinstance(field, ast.Constant) or not isinstance(field.value, str):
             raise OrderUnknown(node_type.__name__)
-        calls.setdefault(call.args[1].value, []).append(call)
+        calls.setdefault(field.value, []).append(call)
     order = tuple(
         (field, len(field_calls) > 1 or id(field_calls[0]) not in conditional)
         for field, field_calls in calls.items()
@@ -203,21 +204,22 @@ class _Plan:
         announced: Mapping[str, frozenset[str]] | None,
         unseen: frozenset[type[cst.CSTNode]],
         blind: bool,
-        batched: bool,
+        batched_methods: Mapping[str, Sequence[NodeHook]] | None,
     ) -> None:
         self.announced = announced
         self.unseen = unseen
         self.hooks: dict[type[cst.CSTNode], Hooks] = {}
         self._visitor = visitor
         self._blind = blind
-        self._batched = batched
+        self._batched_methods = batched_methods
+        """By callback name, the rules' methods: libcst's batched visitor calls them all."""
 
     def find_hooks(self, node_type: type[cst.CSTNode]) -> Hooks:
         visitor, name = self._visitor, node_type.__name__
-        if self._batched:
+        methods = self._batched_methods
+        if methods is not None:
             if not self._blind:
                 return visitor.on_visit, True, visitor.on_leave
-            methods = visitor.visitor_methods
             return (
                 _calling_all(methods.get(f"visit_{name}", ())),
                 False,
@@ -272,12 +274,12 @@ def _plan(visitor: cst.CSTVisitor) -> _Plan:
     """
     visitor_type = type(visitor)
     private = _private()
-    batched = isinstance(visitor, private.batched_visitor)
-    if batched:
+    batched: Any = visitor if isinstance(visitor, private.batched_visitor) else None
+    if batched is not None:
         base = private.batched_visitor
         own_attribute_hooks = _overrides(visitor_type, base, _ATTRIBUTE_HOOKS)
-        callbacks = tuple(visitor.visitor_methods)
-        blind = visitor.before_visit is None and visitor.after_leave is None
+        callbacks = tuple(batched.visitor_methods)
+        blind = batched.before_visit is None and batched.after_leave is None
         blind = blind and not _overrides(visitor_type, base, _NODE_HOOKS)
     else:
         own_attribute_hooks = _overrides(visitor_type, cst.CSTVisitor, _ATTRIBUTE_HOOKS)
@@ -297,7 +299,8 @@ def _plan(visitor: cst.CSTVisitor) -> _Plan:
         unseen = frozenset()
     else:
         unseen = formatting_types()
-    return _Plan(visitor, announced, unseen, blind, batched)
+    methods = None if batched is None else batched.visitor_methods
+    return _Plan(visitor, announced, unseen, blind, methods)
 
 
 def _private() -> Internals:
@@ -376,7 +379,7 @@ def _formatting_names() -> frozenset[str]:
 def _all_node_types() -> frozenset[type[cst.CSTNode]]:
     """Every node class libcst has defined so far (a class made later is walked)."""
     found: set[type[cst.CSTNode]] = set()
-    pending: list[type[cst.CSTNode]] = [cst.CSTNode]
+    pending: list[type[cst.CSTNode]] = cst.CSTNode.__subclasses__()
     while pending:
         for subclass in pending.pop().__subclasses__():
             if subclass not in found:

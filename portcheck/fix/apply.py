@@ -17,7 +17,7 @@ class ReplaceNodes(cst.CSTTransformer):
         super().__init__()
         self.replacements = replacements
 
-    def on_leave(
+    def on_leave(  # type: ignore[override]  # libcst's stub wants the node's own type back
         self, original_node: cst.CSTNode, updated_node: cst.CSTNode
     ) -> cst.CSTNode | cst.RemovalSentinel | cst.FlattenSentinel[cst.CSTNode]:
         return self.replacements.get(id(original_node), updated_node)

@@ -160,7 +160,7 @@ def _imported_modules(module: cst.Module) -> list[cst.BaseExpression]:
     for found in m.findall(module, m.Import() | m.ImportFrom()):
         if isinstance(found, cst.Import):
             modules.extend(alias.name for alias in found.names)
-        elif not found.relative and found.module is not None:
+        elif isinstance(found, cst.ImportFrom) and not found.relative and found.module is not None:
             modules.append(found.module)
     return modules
 

@@ -213,7 +213,10 @@ def _load(version: str, chip: str) -> Knowledge:
     document = _read_json(files[version])
     symbols: dict[str, str] = document.get("symbols", {})
     behaviour = {fact.api: fact for fact in _behaviour(version)}
-    apis = [behaviour.pop(raw["api"], None) or _api(raw) for raw in document["apis"]]
+    apis = [
+        behaviour.pop(raw["api"]) if raw["api"] in behaviour else _api(raw)
+        for raw in document["apis"]
+    ]
     apis += behaviour.values()
     curated = _curated()
     for raw in _for_release(curated.get("api", []), version):
@@ -262,16 +265,8 @@ def _checked(category: str, verified: bool, what: str) -> str:
 
 
 def _api(raw: dict[str, Any]) -> ApiFact:
-    return ApiFact(
-        api=raw["api"],
-        category=_checked(raw["category"], raw["verified"], raw["api"]),
-        replacement=raw.get("replacement"),
-        note=raw["note"],
-        evidence=raw["evidence"],
-        verified=bool(raw["verified"]),
-        prefix=bool(raw.get("prefix", False)),
-        shim=bool(raw.get("shim", False)),
-    )
+    category = _checked(raw["category"], raw["verified"], raw["api"])
+    return ApiFact.from_json({**raw, "category": category})
 
 
 def _curated_api(raw: dict[str, Any], symbols: dict[str, str]) -> ApiFact | None:

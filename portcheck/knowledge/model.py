@@ -7,8 +7,9 @@ files are the only place where facts live as dicts.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import Literal
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from typing import Any, Literal
 
 Category = Literal["auto", "rewrite", "blocker", "caution"]
 CATEGORIES: tuple[str, ...] = ("auto", "rewrite", "blocker", "caution")
@@ -26,6 +27,25 @@ class ApiFact:
     verified: bool
     prefix: bool
     shim: bool
+
+    def to_json(self) -> dict[str, object]:
+        """The fact as ``rules/knowledge/torch_npu-*.json`` stores it (fields in order)."""
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, raw: Mapping[str, Any]) -> ApiFact:
+        """The fact from the JSON (or a curated TOML entry, where prefix and shim are
+        optional)."""
+        return cls(
+            api=raw["api"],
+            category=raw["category"],
+            replacement=raw.get("replacement"),
+            note=raw["note"],
+            evidence=raw["evidence"],
+            verified=bool(raw["verified"]),
+            prefix=bool(raw.get("prefix", False)),
+            shim=bool(raw.get("shim", False)),
+        )
 
 
 @dataclass(frozen=True)

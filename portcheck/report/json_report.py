@@ -1,4 +1,4 @@
-"""The JSON report: the contract of DESIGN.md, stable for other tools and CI scripts."""
+"""The JSON report: the contract in the README ("JSON report"), stable for other tools and CI."""
 
 from __future__ import annotations
 
