@@ -71,8 +71,8 @@ def seeded_positions(
     wrapper: MetadataWrapper,
 ) -> tuple[LazyPositions | None, Mapping[cst.CSTNode, cst.CSTNode] | None]:
     """The positions and parent map :func:`seed` gave ``wrapper`` (None where it gave none)."""
-    computed = getattr(wrapper, "_metadata", None)
-    if not isinstance(computed, dict):
+    computed = metadata_store(wrapper)
+    if computed is None:
         return None, None
     positions = computed.get(PositionProvider)
     parents = computed.get(ParentNodeProvider)

@@ -260,8 +260,14 @@ def _pair(
 
 def statement_code(module: cst.Module, statement: cst.CSTNode, indents: Sequence[str]) -> str:
     """The code of ``statement`` (which need not be in ``module``) in ``module``'s style,
-    indented as in the blocks of ``indents``: as the whole module would generate it."""
-    state = CodegenState(
+    indented as in the blocks of ``indents``: as the whole module would generate it.
+
+    Only for statements of :class:`LazyPositions`, which exist only when libcst has its
+    private ``CodegenState`` (:func:`.libcst_internals.internals`)."""
+    private = internals()
+    if private is None:
+        raise LookupError("libcst's CodegenState")
+    state = private.codegen_state(
         default_indent=module.default_indent, default_newline=module.default_newline
     )
     for indent in indents:

@@ -135,6 +135,8 @@ class _LocalFixer:
         changes: list[Change] = []
         for statement in outermost:
             fixed = statement.statement.visit(replace)
+            if not isinstance(fixed, cst.CSTNode):  # a replacement removed the statement
+                raise _WouldNotParse
             if not _parses(statement_code(self._module, fixed, ())):
                 raise _WouldNotParse
             code = statement_code(self._module, fixed, statement.indents)
@@ -267,7 +269,8 @@ class _Lines:
                 return None
             first, last, group = run
             start, end = self.starts[first], self.starts[last]
-            pieces, position = [], start
+            pieces: list[str] = []
+            position = start
             for begin, stop, code in group:
                 pieces.extend((self.text[position:begin], code))
                 position = stop
