@@ -85,7 +85,7 @@ class CudaEnvVar(Rule):
     def visit_SimpleString(self, node: cst.SimpleString) -> None:
         name = expressions.string_value(node)
         fact = self.knowledge.env_var(name) if name else None
-        if fact is None or not self._is_environment_access(node):
+        if name is None or fact is None or not self._is_environment_access(node):
             return
         fix = None
         if fact.replacement and fact.category == "auto":
