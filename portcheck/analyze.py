@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import re
 import traceback
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 
 import libcst as cst
 from libcst.metadata import MetadataWrapper
@@ -25,6 +26,7 @@ from portcheck.fix.replacements import fix_replacements
 from portcheck.knowledge import DEFAULT_CHIP, Knowledge, load_knowledge
 from portcheck.model import Diagnostic, FileResult, Finding
 from portcheck.prefilter import Needles, Prefilter
+from portcheck.project_index import ProjectIndex, build_index
 from portcheck.registry import RuleClass
 from portcheck.rule import Rule, RuleContext, TextRule
 from portcheck.source import (
@@ -45,6 +47,8 @@ class Analyzer:
     rule_ids: tuple[str, ...]
     use_prefilter: bool = True
     max_bytes: int = DEFAULT_MAX_BYTES
+    project: ProjectIndex = ProjectIndex()
+    """The run's first-party packages and re-exports (:mod:`portcheck.project_index`)."""
     chip: str = DEFAULT_CHIP
 
     def __post_init__(self) -> None:
@@ -60,6 +64,11 @@ class Analyzer:
 
     def knowledge(self) -> Knowledge:
         return load_knowledge(self.target, self.chip)
+
+    def with_project(self, files: Sequence[SourceFile]) -> Analyzer:
+        """This analyzer with the project index of ``files`` (built once per run)."""
+        libraries = {fact.api.split(".")[0] for fact in self.knowledge().module_facts()}
+        return replace(self, project=build_index(files, {"torch", *libraries}))
 
     def analyze_file(self, source_file: SourceFile, keep_fixes: bool = False) -> FileResult:
         source = read_source(source_file.path, source_file.display, self.max_bytes)
@@ -161,7 +170,9 @@ class Analyzer:
             result.diagnostics.append(_parse_error(display, error))
             return
         result.parsed = True
-        context = RuleContext(path=display, module=module, knowledge=self.knowledge())
+        context = RuleContext(
+            path=display, module=module, knowledge=self.knowledge(), project=self.project
+        )
         # the tree is the parser's own, used by nothing else: libcst need not copy it
         wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
         if fast:

@@ -190,6 +190,11 @@ class ResultCache:
         self.fingerprint = fingerprint
         self._ready = False
 
+    def for_project(self, digest: str) -> ResultCache:
+        """The cache of a run whose project index has ``digest``: a change in what a
+        module re-exports changes the results of the files that import it."""
+        return ResultCache(self.directory, f"{self.fingerprint} {digest}")
+
     def key(self, display: str, kind: str, digest: str) -> str:
         text = f"{self.fingerprint}\0{display}\0{kind}\0{digest}"
         return hashlib.blake2b(text.encode(), digest_size=20).hexdigest()

@@ -29,6 +29,7 @@ from portcheck.fastcst.walk import callback_names
 from portcheck.handled import handled_reason
 from portcheck.model import Category, Finding
 from portcheck.prefilter import Needles
+from portcheck.project_index import ProjectIndex
 
 if TYPE_CHECKING:
     from portcheck.knowledge import Knowledge
@@ -82,6 +83,7 @@ class RuleContext:
     module: cst.Module
     knowledge: Knowledge
     findings: list[tuple[Finding, Fix | None]] = field(default_factory=list)
+    project: ProjectIndex = ProjectIndex()
     handled: list[Finding] = field(default_factory=list)
     """Findings in code that already covers NPU (see :mod:`portcheck.handled`)."""
 
@@ -136,12 +138,16 @@ class Rule(RuleInfo, cst.BatchableCSTVisitor):
         """Fully qualified names of ``node`` that come from absolute imports.
 
         Local names and relative imports are dropped: a project's own ``cuda_utils``
-        module or ``cuda`` variable is never a CUDA API.
+        module or ``cuda`` variable is never a CUDA API. Names of the project's own
+        packages are followed through its re-exports to the library they come from
+        (``vllm.triton_utils.tl`` is ``triton.language``), or dropped.
         """
         provider = self.metadata.get(QualifiedNameProvider)
         if isinstance(provider, LazyQualifiedNames):
-            return provider.imported(node)
-        return imported_names(self.get_metadata(QualifiedNameProvider, node, set()))
+            names = provider.imported(node)
+        else:
+            names = imported_names(self.get_metadata(QualifiedNameProvider, node, set()))
+        return self.context.project.resolve_all(names) if names else names
 
     def parent(self, node: cst.CSTNode) -> cst.CSTNode | None:
         return self.get_metadata(ParentNodeProvider, node, None)

@@ -71,8 +71,11 @@ def collect(
     shard: Shard | None = None,
 ) -> tuple[list[FileResult], list[Diagnostic]]:
     files, diagnostics = discover(paths, root, excludes, default_excludes)
+    analyzer = analyzer.with_project(files)
     if shard is not None:
         files, diagnostics = shard.select(files, diagnostics)
+    if cache is not None:
+        cache = cache.for_project(analyzer.project.digest)
     return analyze_files(analyzer, files, jobs, progress, cache), diagnostics
 
 

@@ -104,6 +104,8 @@ class CudaOnlyLibrary(Rule):
         return isinstance(self.parent(node), cst.Decorator)
 
     def _report_name(self, node: cst.CSTNode, name: str | None, how: str) -> bool:
+        if name is not None and how == "import":  # calls come through qualified_names
+            name = self.context.project.resolve(name)
         fact = self._library_fact(name)
         if name is None or fact is None:
             return False

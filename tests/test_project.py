@@ -76,3 +76,33 @@ def test_lazily_imported_torch_gets_torch_npu_in_the_same_function(project: Path
     assert "    import torch\n    import torch_npu\n\n    x = torch.zeros(size).npu()\n" in fixed
     tree = ast.parse(fixed)
     assert not any(isinstance(node, ast.Import) for node in tree.body)
+
+
+def test_names_imported_through_project_modules_resolve_to_the_library(project: Path) -> None:
+    _, report = check_json(".", cwd=project)
+    add = "src/fastattn/kernels/add.py"
+    found = {(f["line"], f["rule"], f["api"]) for f in report["findings"] if f["path"] == add}
+    assert found == {
+        (3, "PC008", "triton.language"),  # through kernels/__init__ and ..triton_utils
+        (3, "PC008", "triton"),
+        (6, "PC008", "triton.jit"),  # @triton.jit: the kernel is found
+        (14, "PC001", "torch.cuda.synchronize"),  # cuda_sync, star-imported from .compat
+    }
+
+
+def test_the_projects_own_package_is_never_a_cuda_only_library(project: Path) -> None:
+    _, report = check_json(".", cwd=project)
+    assert not [f for f in report["findings"] if f["api"].startswith("flash_attn")]
+    assert not [f for f in report["findings"] if f["path"].startswith("src/flash_attn/")]
+
+
+def test_editing_a_re_exporting_module_invalidates_the_cache_of_its_users(project: Path) -> None:
+    _, first = check_json("src", cwd=project)
+    compat = project / "src/fastattn/kernels/compat.py"
+    compat.write_text("from os import sync as cuda_sync\n", encoding="utf-8")
+    _, second = check_json("src", cwd=project)
+    add = "src/fastattn/kernels/add.py"
+    assert (14, "PC001") in {(f["line"], f["rule"]) for f in first["findings"] if f["path"] == add}
+    assert (14, "PC001") not in {
+        (f["line"], f["rule"]) for f in second["findings"] if f["path"] == add
+    }

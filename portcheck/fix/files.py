@@ -10,7 +10,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
 
@@ -82,6 +82,7 @@ def fix_paths(
 ) -> FixRun:
     """Discover like ``run.collect`` does, then fix every file."""
     files, diagnostics = discover(paths, root, excludes, default_excludes)
+    request = replace(request, analyzer=request.analyzer.with_project(files))
     if shard is not None:
         files, diagnostics = shard.select(files, diagnostics)
     fixes = fix_files(request, files, jobs)
