@@ -106,3 +106,9 @@ def test_editing_a_re_exporting_module_invalidates_the_cache_of_its_users(projec
     assert (14, "PC001") not in {
         (f["line"], f["rule"]) for f in second["findings"] if f["path"] == add
     }
+
+
+def test_empty_init_files_are_counted_not_listed(project: Path) -> None:
+    result = run_cli("check", ".", cwd=project)
+    assert "empty-file" not in result.stdout
+    assert "; 1 empty file." in result.stdout

@@ -6,6 +6,8 @@ from portcheck.model import Finding
 from portcheck.run import Report
 from portcheck.score import effort
 
+EMPTY_FILE = "empty-file"
+
 
 def render(report: Report, *, show_suggestions: bool = True) -> str:
     lines: list[str] = []
@@ -14,7 +16,8 @@ def render(report: Report, *, show_suggestions: bool = True) -> str:
         if show_suggestions and finding.suggestion:
             lines.append(f"  help: {finding.suggestion}")
     for diagnostic in report.diagnostics:
-        lines.append(f"{diagnostic.severity}: [{diagnostic.code}] {diagnostic.message}")
+        if diagnostic.code != EMPTY_FILE:  # counted in the summary: a line each is noise
+            lines.append(f"{diagnostic.severity}: [{diagnostic.code}] {diagnostic.message}")
     lines.append(summary(report))
     return "\n".join(lines) + "\n"
 
@@ -64,6 +67,9 @@ def summary(report: Report) -> str:
         text += f"; {report.outside_diff} on lines unchanged since --diff-base"
     if report.handled:
         text += f"; {len(report.handled)} already handled beside NPU (not scored)"
+    empty = sum(1 for d in report.diagnostics if d.code == EMPTY_FILE)
+    if empty:
+        text += f"; {empty} empty {'file' if empty == 1 else 'files'}"
     problems = sum(1 for d in report.diagnostics if d.severity != "info")
     if problems:
         text += f"; {problems} files could not be analysed"
