@@ -178,6 +178,11 @@ def main() -> None:
     help="Check only share K of N of the files (split by path, stable as files come and "
     "go), for N jobs of a CI matrix; `portcheck merge` adds the N reports up.",
 )
+@click.option(
+    "--include-vendored",
+    is_flag=True,
+    help="Also check vendored trees (third_party/, vendor/, external/, ...), skipped by default.",
+)
 @click.option("--fix", is_flag=True, help="Apply the safe fixes in place, then report the rest.")
 @click.option("--diff", is_flag=True, help="Print the fixes as a unified diff; write nothing.")
 @click.option(
@@ -207,6 +212,7 @@ def check(
     max_file_size: int,
     stdin_filename: str | None,
     shard: Shard | None,
+    include_vendored: bool,
     fix: bool,
     diff: bool,
     unsafe_fixes: bool,
@@ -268,7 +274,7 @@ def check(
             fixing,
             list(paths) or [Path(".")],
             root,
-            (*settings.run_excludes(root), *_split_codes(exclude)),
+            (*settings.run_excludes(root, include_vendored), *_split_codes(exclude)),
             jobs,
             default_excludes=(),
             shard=shard,
@@ -286,7 +292,7 @@ def check(
                 analyzer,
                 list(paths) or [Path(".")],
                 root,
-                (*settings.run_excludes(root), *_split_codes(exclude)),
+                (*settings.run_excludes(root, include_vendored), *_split_codes(exclude)),
                 jobs,
                 default_excludes=(),
                 progress=progress,

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from portcheck.discover import DEFAULT_EXCLUDES
+from portcheck.discover import DEFAULT_EXCLUDES, VENDORED_DIRECTORIES
 from portcheck.knowledge.chips import DEFAULT_CHIP, UnknownChipError, resolve_chip
 from portcheck.model import CATEGORIES, Category
 
@@ -79,12 +79,15 @@ class Settings:
         """The directory that relative paths and globs of the configuration start from."""
         return self.config_file.parent if self.config_file else Path.cwd()
 
-    def run_excludes(self, root: Path) -> tuple[str, ...]:
-        """``exclude`` and ``extend-exclude`` as globs relative to the run root."""
+    def run_excludes(self, root: Path, include_vendored: bool = False) -> tuple[str, ...]:
+        """``exclude`` and ``extend-exclude`` as globs relative to the run root; with
+        ``include_vendored``, without the default skips of vendored trees."""
         base = Path(os.path.abspath(self.base_dir))
+        patterns = (*self.exclude, *self.extend_exclude)
+        if include_vendored:
+            patterns = tuple(p for p in patterns if p not in VENDORED_DIRECTORIES)
         return tuple(
-            rebase_pattern(pattern, base, Path(os.path.abspath(root)))
-            for pattern in (*self.exclude, *self.extend_exclude)
+            rebase_pattern(pattern, base, Path(os.path.abspath(root))) for pattern in patterns
         )
 
 

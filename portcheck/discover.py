@@ -46,6 +46,20 @@ DEFAULT_EXCLUDES = (
     "*.egg-info",
     ".ipynb_checkpoints",
 )
+VENDORED_DIRECTORIES = (
+    "third_party",
+    "third-party",
+    "thirdparty",
+    "3rdparty",
+    "vendor",
+    "_vendor",
+    "vendored",
+    "external",
+)
+"""Where projects keep another project's code (xformers' ``third_party/cutlass``): its
+CUDA is that project's port, not this one's, and would bury the project's own findings
+(435 of xformers' 1,577). Skipped by default; ``check --include-vendored`` reads them."""
+DEFAULT_EXCLUDES = (*DEFAULT_EXCLUDES, *VENDORED_DIRECTORIES)
 
 
 @dataclass(frozen=True)

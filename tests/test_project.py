@@ -112,3 +112,14 @@ def test_empty_init_files_are_counted_not_listed(project: Path) -> None:
     result = run_cli("check", ".", cwd=project)
     assert "empty-file" not in result.stdout
     assert "; 1 empty file." in result.stdout
+
+
+def test_vendored_trees_are_skipped_unless_included(project: Path) -> None:
+    _, default = check_json(".", cwd=project)
+    assert not [f for f in default["findings"] if f["path"].startswith("third_party/")]
+    _, included = check_json("--include-vendored", ".", cwd=project)
+    vendored = {f["path"] for f in included["findings"] if f["path"].startswith("third_party/")}
+    assert vendored == {
+        "third_party/cutlass/python/cutlass/emit.py",
+        "third_party/cutlass/include/gemm.cu",
+    }
