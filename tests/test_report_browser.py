@@ -52,7 +52,7 @@ def audited(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, dict[
     """The example repository plus hostile file names, audited to HTML and to JSON."""
     project = tmp_path_factory.mktemp("project")
     shutil.copytree(FIXTURES / "example_repo", project, dirs_exist_ok=True)
-    hostile_project(project / "vendor")
+    hostile_project(project / "contrib")  # vendor/ would be skipped as vendored
     page = project / "audit.html"
     assert run_cli("report", ".", "-o", str(page), cwd=project).exit_code == 0
     result = run_cli("check", ".", "--format", "json", "--exit-zero", cwd=project)
