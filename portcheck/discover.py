@@ -25,7 +25,7 @@ MANIFEST_NAMES = frozenset({"pyproject.toml", "setup.cfg"})
 MANIFEST_PATTERN = re.compile(
     r"(requirements[\w.-]*\.(txt|in)|constraints[\w.-]*\.txt|environment[\w.-]*\.ya?ml)$"
 )
-DEFAULT_EXCLUDES = (
+_BUILT_IN_EXCLUDES = (
     ".git",
     ".hg",
     ".svn",
@@ -59,7 +59,7 @@ VENDORED_DIRECTORIES = (
 """Where projects keep another project's code (xformers' ``third_party/cutlass``): its
 CUDA is that project's port, not this one's, and would bury the project's own findings
 (435 of xformers' 1,577). Skipped by default; ``check --include-vendored`` reads them."""
-DEFAULT_EXCLUDES = (*DEFAULT_EXCLUDES, *VENDORED_DIRECTORIES)
+DEFAULT_EXCLUDES: tuple[str, ...] = (*_BUILT_IN_EXCLUDES, *VENDORED_DIRECTORIES)
 
 
 @dataclass(frozen=True)
