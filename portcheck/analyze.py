@@ -31,9 +31,8 @@ from portcheck.registry import RuleClass
 from portcheck.rule import Rule, RuleContext, TextRule
 from portcheck.source import (
     DEFAULT_MAX_BYTES,
-    MAX_BRACKET_DEPTH,
     SourceText,
-    bracket_depth_exceeds,
+    nesting_problem,
     read_source,
 )
 from portcheck.suppress import scan as scan_suppressions
@@ -153,14 +152,10 @@ class Analyzer:
         rules = self._python_rules()
         if not rules or not _cached_prefilter(self).must_parse(source):
             return
-        if bracket_depth_exceeds(source.text):
+        too_deep = nesting_problem(source.text)
+        if too_deep is not None:
             result.diagnostics.append(
-                Diagnostic(
-                    display,
-                    "too-deeply-nested",
-                    f"{display}: brackets nested more than {MAX_BRACKET_DEPTH} deep, which "
-                    "Python itself rejects; skipped",
-                )
+                Diagnostic(display, "too-deeply-nested", f"{display}: {too_deep}; skipped")
             )
             return
         fast = fast_path()

@@ -27,7 +27,10 @@ from portcheck.analyze import Analyzer
 from portcheck.discover import SourceFile, display_path, file_kind
 from portcheck.filter import FilterOptions, FixableFindings, filter_results
 from portcheck.fix import fix_source
-from portcheck.model import Finding
+from portcheck.fix.source import FindingFilter, FixOutcome
+from portcheck.isolate import run_isolated
+from portcheck.model import FileResult, Finding
+from portcheck.schedule import crash_diagnostic
 from portcheck.source import SourceText
 
 SOURCE = "portcheck"
@@ -71,7 +74,10 @@ class PortcheckServer(LanguageServer):
             return []
         text = document.source
         source = SourceText(text, text.encode("utf-8", "surrogatepass"), "utf-8")
-        result = self.analyzer.analyze_text(source_file, source)
+        result = run_isolated(  # libcst's native parser may crash: not the server
+            lambda: self.analyzer.analyze_text(source_file, source),
+            lambda: FileResult(source_file.display, diagnostics=[crash_diagnostic(source_file)]),
+        )
         return list(filter_results([result], self.options).findings)
 
     def publish(self, uri: str) -> None:
@@ -102,18 +108,25 @@ class PortcheckServer(LanguageServer):
         actions: list[lsp.CodeAction] = []
         if _wanted(lsp.CodeActionKind.QuickFix.value, only):
             for diagnostic, at in fixable:
-                outcome = fix_source(self.analyzer, source_file.display, document.source, keep=at)
-                if outcome.changed:
+                outcome = self._fix(source_file, document.source, at)
+                if outcome is not None and outcome.changed:
                     title = f"portcheck: fix {at.rule} ({outcome.fixed[0].api})"
                     kind = lsp.CodeActionKind.QuickFix
                     actions.append(_action(title, kind, document, outcome.text, diagnostic))
         if (fixable or only) and _wanted(FIX_ALL_KIND, only):
             keep = FixableFindings(self.options)
-            outcome = fix_source(self.analyzer, source_file.display, document.source, keep=keep)
-            if outcome.changed:
+            outcome = self._fix(source_file, document.source, keep)
+            if outcome is not None and outcome.changed:
                 title = f"portcheck: apply all {len(outcome.fixed)} safe fixes"
                 actions.append(_action(title, FIX_ALL_KIND, document, outcome.text))
         return actions
+
+    def _fix(self, source_file: SourceFile, text: str, keep: FindingFilter) -> FixOutcome | None:
+        """The fixed buffer, or None if fixing it killed the process it ran in."""
+        return run_isolated(
+            lambda: fix_source(self.analyzer, source_file.display, text, keep=keep),
+            lambda: None,
+        )
 
 
 def _wanted(kind: str, only: Sequence[str] | None) -> bool:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from portcheck.analyze import Analyzer
 from portcheck.cache import CachedResult, ResultCache, content_digest
 from portcheck.discover import SourceFile
+from portcheck.isolate import die_with_parent, each_isolated
 from portcheck.model import Diagnostic, FileResult
 from portcheck.source import read_source
 
@@ -114,7 +115,9 @@ class _Parsing:
             self._waiting.append(item)
             enough = len(self._waiting) >= POOL_MIN_FILES or still_to_read >= OVERLAP_MIN_FILES
             if self._jobs > 1 and enough:
-                self._pool = ProcessPoolExecutor(max_workers=self._jobs, mp_context=_fork())
+                self._pool = ProcessPoolExecutor(
+                    max_workers=self._jobs, mp_context=_fork(), initializer=die_with_parent
+                )
                 for waiting in self._waiting:
                     self._submit(waiting)
                 self._waiting = []
@@ -122,8 +125,9 @@ class _Parsing:
         self._submit(item)
 
     def results(self) -> Iterator[tuple[_ToParse, tuple[FileResult, str | None]]]:
-        for item in self._waiting:
-            yield item, _analyze_in_worker(self._analyzer, item.source_file)
+        # files parsed here still get a process of their own: libcst may crash its process
+        answers = each_isolated(self._analyze, self._waiting, _crashed)
+        yield from zip(self._waiting, answers)
         for item, future in self._submitted:
             try:
                 if future is None:
@@ -132,8 +136,11 @@ class _Parsing:
             except BrokenProcessPool:
                 # a worker died (a crash in native parser code, the OOM killer): find
                 # the file that does it by giving each unfinished file a process of its own
-                answer = _analyze_isolated(self._analyzer, item.source_file)
+                answer = next(each_isolated(self._analyze, [item], _crashed))
             yield item, answer
+
+    def _analyze(self, item: _ToParse) -> tuple[FileResult, str | None]:
+        return _analyze_in_worker(self._analyzer, item.source_file)
 
     def _submit(self, item: _ToParse) -> None:
         assert self._pool is not None
@@ -144,18 +151,19 @@ class _Parsing:
         self._submitted.append((item, future))
 
 
-def _analyze_isolated(analyzer: Analyzer, source_file: SourceFile) -> tuple[FileResult, str | None]:
-    with ProcessPoolExecutor(max_workers=1, mp_context=_fork()) as pool:
-        try:
-            return pool.submit(_analyze_in_worker, analyzer, source_file).result()
-        except BrokenProcessPool:
-            display = source_file.display
-            crashed = Diagnostic(
-                display,
-                "analyzer-crashed",
-                f"{display}: the process analysing this file died; skipped (please report it)",
-            )
-            return FileResult(display, diagnostics=[crashed]), None
+def _crashed(item: _ToParse) -> tuple[FileResult, str | None]:
+    crashed = crash_diagnostic(item.source_file)
+    return FileResult(item.source_file.display, diagnostics=[crashed]), None
+
+
+def crash_diagnostic(source_file: SourceFile) -> Diagnostic:
+    """What a file whose analysis killed its process gets (libcst's native parser)."""
+    display = source_file.display
+    return Diagnostic(
+        display,
+        "analyzer-crashed",
+        f"{display}: the process analysing this file died; skipped (please report it)",
+    )
 
 
 def _biggest_first(files: Sequence[SourceFile]) -> list[tuple[int, SourceFile]]:

@@ -22,6 +22,12 @@ DEFAULT_MAX_BYTES = 5 * 1024 * 1024
 MAX_BRACKET_DEPTH = 200
 """CPython rejects deeper nesting ("too many nested parentheses"); libcst's native parser
 crashes the whole process on a few thousand levels, so such files never reach it."""
+MAX_TREE_DEPTH = 200
+"""Chains nest without brackets: ``torch`` + ``.cuda`` x 7,000 or ``1`` + `` + 1`` x 12,000
+kill libcst's native parser (SIGSEGV, libcst 1.9), and its time grows with the square of
+a chain's length (0.3 s for 400 links, 12 s for 2,000); Python's own parser gives up
+("recursion depth exceeded") from about 3,000. Real code stays far below: the deepest
+tree of 2,000 vllm files is 21 levels. Deeper trees are skipped with a diagnostic."""
 NOT_BRACKETS = re.compile(r"[^\[\](){}]+")
 
 
@@ -85,16 +91,85 @@ def bracket_depth_exceeds(text: str, limit: int = MAX_BRACKET_DEPTH) -> bool:
     return False
 
 
-@lru_cache(maxsize=1)
-def python_ast(text: str) -> ast.Module | None:
-    """Python's own parse of ``text``, or None if Python rejects it.
+def nesting_problem(text: str) -> str | None:
+    """Why ``text`` nests too deeply for libcst's native parser, or None if it does not.
 
-    Remembered for the last text: the prefilter and the positions of reported nodes
-    both need it for the file being analysed, which is parsed only once.
+    Brackets are counted in the text; chains need the tree, which Python's own parser
+    builds at a hundredth of libcst's cost (and the prefilter has usually built it). A
+    file Python rejects has no tree: it is tokenized instead, and a statement with more
+    operators than a tree may be deep is not risked (Python's error is reported).
+    """
+    if bracket_depth_exceeds(text):
+        return f"brackets nested more than {MAX_BRACKET_DEPTH} deep, which Python itself rejects"
+    tree = _python_parse(text)
+    if tree is _TOO_DEEP:
+        return "expressions nested too deeply for Python's own parser"
+    if isinstance(tree, ast.Module):
+        return (
+            f"expressions nested more than {MAX_TREE_DEPTH} deep"
+            if tree_depth_exceeds(tree)
+            else None
+        )
+    if isinstance(tree, SyntaxError) and _may_chain_deeply(text):
+        return f"line {tree.lineno}: {tree.msg}, and a statement too long to risk libcst's parser"
+    return None
+
+
+def _may_chain_deeply(text: str) -> bool:
+    """Whether a logical line has more operators than ``MAX_TREE_DEPTH`` (or the text
+    cannot be tokenized), so that libcst may build a chain deeper than that."""
+    operators = 0
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(text).readline):
+            if token.type == tokenize.OP or token.string in ("and", "or", "not"):
+                operators += 1
+                if operators > MAX_TREE_DEPTH * 2:
+                    return True
+            elif token.type == tokenize.NEWLINE:
+                operators = 0
+    except (SyntaxError, tokenize.TokenError):
+        return True
+    return False
+
+
+def tree_depth_exceeds(tree: ast.AST, limit: int = MAX_TREE_DEPTH) -> bool:
+    """Whether the tree is deeper than ``limit``, counting ``a and b and c`` (one node
+    in Python's tree) as libcst nests it, one level per operand."""
+    stack: list[tuple[ast.AST, int]] = [(tree, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if type(node) is ast.BoolOp:
+            depth += len(node.values)
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
+    return False
+
+
+_TOO_DEEP = "too deep"
+
+
+def python_ast(text: str) -> ast.Module | None:
+    """Python's own parse of ``text``, or None if Python rejects it."""
+    tree = _python_parse(text)
+    return tree if isinstance(tree, ast.Module) else None
+
+
+@lru_cache(maxsize=1)
+def _python_parse(text: str) -> ast.Module | str | SyntaxError | None:
+    """Python's own parse of ``text``; ``_TOO_DEEP`` if it nests too deeply for Python's
+    parser, its error if it rejects the syntax, None if it rejects it otherwise.
+
+    Remembered for the last text: the prefilter, the nesting check and the positions of
+    reported nodes all need it for the file being analysed, which is parsed only once.
     """
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             return ast.parse(text)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
+    except SyntaxError as error:
+        return error
+    except ValueError:
         return None
+    except (RecursionError, MemoryError):
+        return _TOO_DEEP

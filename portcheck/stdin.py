@@ -14,7 +14,9 @@ from portcheck.analyze import Analyzer
 from portcheck.discover import SourceFile, display_path, file_kind
 from portcheck.fix.files import FIXABLE_KINDS, FileFix, FixRequest, fix_text
 from portcheck.fix.write import encode_like
+from portcheck.isolate import run_isolated
 from portcheck.model import Diagnostic, FileResult
+from portcheck.schedule import crash_diagnostic
 from portcheck.source import decode_source
 
 STDIN_NAME = "-"
@@ -32,7 +34,9 @@ def analyze_stdin(analyzer: Analyzer, raw: bytes, source_file: SourceFile) -> Fi
     source = decode_source(raw, source_file.display)
     if isinstance(source, Diagnostic):
         return FileResult(source_file.display, diagnostics=[source])
-    return analyzer.analyze_text(source_file, source)
+    return run_isolated(
+        lambda: analyzer.analyze_text(source_file, source), lambda: _crashed(source_file).result
+    )
 
 
 def fix_stdin(request: FixRequest, raw: bytes, source_file: SourceFile) -> tuple[FileFix, bytes]:
@@ -46,5 +50,11 @@ def fix_stdin(request: FixRequest, raw: bytes, source_file: SourceFile) -> tuple
         return FileFix(FileResult(source_file.display, diagnostics=[source])), raw
     if source_file.kind not in FIXABLE_KINDS:
         return FileFix(request.analyzer.analyze_text(source_file, source)), raw
-    fix, text = fix_text(request, source_file, source)
+    fix, text = run_isolated(
+        lambda: fix_text(request, source_file, source), lambda: (_crashed(source_file), "")
+    )
     return fix, encode_like(text, source) if fix.fixed else raw
+
+
+def _crashed(source_file: SourceFile) -> FileFix:
+    return FileFix(FileResult(source_file.display, diagnostics=[crash_diagnostic(source_file)]))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
@@ -18,9 +19,10 @@ from portcheck.analyze import Analyzer
 from portcheck.discover import DEFAULT_EXCLUDES, SourceFile, discover
 from portcheck.fix.source import FindingFilter, fix_source
 from portcheck.fix.write import write_fixed_source
+from portcheck.isolate import die_with_parent, each_isolated
 from portcheck.model import Diagnostic, FileResult
 from portcheck.notebook import fix_notebook
-from portcheck.schedule import IN_PROCESS_LIMIT, default_jobs
+from portcheck.schedule import IN_PROCESS_LIMIT, crash_diagnostic, default_jobs
 from portcheck.shard import Shard
 from portcheck.source import SourceText, read_source
 
@@ -98,12 +100,27 @@ def fix_paths(
 def fix_files(
     request: FixRequest, files: Sequence[SourceFile], jobs: int | None = None
 ) -> list[FileFix]:
+    """Fix every file, each in a process that may die (libcst's native parser can crash)
+    without costing more than its file."""
     jobs = jobs or default_jobs()
+    fix = partial(fix_file, request)
     if jobs <= 1 or len(files) < IN_PROCESS_LIMIT:
-        return [fix_file(request, source_file) for source_file in files]
-    chunksize = max(1, min(32, len(files) // (jobs * 8)))
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
-        return list(pool.map(partial(fix_file, request), files, chunksize=chunksize))
+        return list(each_isolated(fix, files, _crashed))
+    with ProcessPoolExecutor(max_workers=jobs, initializer=die_with_parent) as pool:
+        futures = [pool.submit(fix, source_file) for source_file in files]
+        fixes = []
+        for source_file, future in zip(files, futures):
+            try:
+                fixes.append(future.result())
+            except BrokenProcessPool:
+                # a worker died: every unfinished file gets a process of its own, so the
+                # file that kills it costs only itself (a file written before is re-read)
+                fixes.append(next(each_isolated(fix, [source_file], _crashed)))
+        return fixes
+
+
+def _crashed(source_file: SourceFile) -> FileFix:
+    return FileFix(FileResult(source_file.display, diagnostics=[crash_diagnostic(source_file)]))
 
 
 def fix_file(request: FixRequest, source_file: SourceFile) -> FileFix:
