@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import shutil
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -346,8 +347,18 @@ def _check_stdin(
 
     if len(paths) > 1:
         raise PortcheckError("`-` (standard input) cannot be combined with other paths")
-    raw = sys.stdin.buffer.read()
+    raw = sys.stdin.buffer.read(analyzer.max_bytes + 1)
     source_file = stdin_source_file(stdin_filename, root)
+    if len(raw) > analyzer.max_bytes:
+        from portcheck.model import FileResult
+        from portcheck.source import too_large
+
+        if fixing is not None and fixing.write:  # the editor's buffer comes back unchanged
+            sys.stdout.buffer.write(raw)
+            shutil.copyfileobj(sys.stdin.buffer, sys.stdout.buffer)
+            sys.stdout.buffer.flush()
+        diagnostic = too_large(source_file.display, analyzer.max_bytes)
+        return FileResult(source_file.display, diagnostics=[diagnostic]), None
     if fixing is None:
         return analyze_stdin(analyzer, raw, source_file), None
     file_fix, output = fix_stdin(fixing, raw, source_file)

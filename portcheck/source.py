@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import ast
 import io
+import os
 import re
+import stat
 import tokenize
 import warnings
 from dataclasses import dataclass
@@ -38,23 +40,58 @@ class SourceText:
     encoding: str
 
 
+class NotRegularFile(OSError):
+    """A FIFO, a device or a socket named like a source: reading it could block forever
+    or never end (``/dev/zero``), so it is never read."""
+
+
+class FileTooLarge(OSError):
+    """More bytes than the limit: found by the file's size or while reading it."""
+
+
 def read_source(
     path: Path, display: str, max_bytes: int = DEFAULT_MAX_BYTES
 ) -> SourceText | Diagnostic:
     try:
-        size = path.stat().st_size
-        if size > max_bytes:
-            return Diagnostic(
-                display,
-                "file-too-large",
-                f"{display}: {size} bytes is over the {max_bytes}-byte limit; skipped "
-                "(raise it with --max-file-size)",
-                severity="warning",
-            )
-        raw = path.read_bytes()
+        raw = read_regular_file(path, max_bytes)
+    except NotRegularFile:
+        return Diagnostic(
+            display, "not-a-file", f"{display}: not a regular file (a FIFO or a device); skipped"
+        )
+    except FileTooLarge:
+        return too_large(display, max_bytes)
     except OSError as error:
         return Diagnostic(display, "read-error", f"{display}: cannot read: {error.strerror}")
     return decode_source(raw, display)
+
+
+def too_large(display: str, max_bytes: int) -> Diagnostic:
+    return Diagnostic(
+        display,
+        "file-too-large",
+        f"{display}: over the {max_bytes}-byte limit; skipped (raise it with --max-file-size)",
+        severity="warning",
+    )
+
+
+def read_regular_file(path: Path, max_bytes: int) -> bytes:
+    """The bytes of ``path``, which must be a regular file of at most ``max_bytes``.
+
+    It is opened without blocking (a FIFO with no writer would block) and checked before
+    anything is read, and the limit holds while reading, whatever size the file claims.
+    """
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+    handle = os.open(path, flags | getattr(os, "O_BINARY", 0))
+    with os.fdopen(handle, "rb") as stream:
+        status = os.fstat(handle)
+        if not stat.S_ISREG(status.st_mode):
+            raise NotRegularFile(path)
+        if status.st_size > max_bytes:
+            raise FileTooLarge(path)
+        raw = stream.read(max_bytes + 1)
+    if len(raw) > max_bytes:
+        raise FileTooLarge(path)
+    return raw
 
 
 def decode_source(raw: bytes, display: str) -> SourceText | Diagnostic:
@@ -116,8 +153,8 @@ def nesting_problem(text: str) -> str | None:
 
 
 def _may_chain_deeply(text: str) -> bool:
-    """Whether a logical line has more operators than ``MAX_TREE_DEPTH`` (or the text
-    cannot be tokenized), so that libcst may build a chain deeper than that."""
+    """Whether a logical line has more than twice ``MAX_TREE_DEPTH`` operators, so that
+    libcst may build a chain deeper than that."""
     operators = 0
     try:
         for token in tokenize.generate_tokens(io.StringIO(text).readline):
@@ -128,13 +165,18 @@ def _may_chain_deeply(text: str) -> bool:
             elif token.type == tokenize.NEWLINE:
                 operators = 0
     except (SyntaxError, tokenize.TokenError):
-        return True
+        pass  # an unclosed bracket: what follows it was counted as one statement
     return False
 
 
 def tree_depth_exceeds(tree: ast.AST, limit: int = MAX_TREE_DEPTH) -> bool:
     """Whether the tree is deeper than ``limit``, counting ``a and b and c`` (one node
-    in Python's tree) as libcst nests it, one level per operand."""
+    in Python's tree) as libcst nests it, one level per operand.
+
+    Each level of a chain takes at least one character, so a node written on one line
+    in fewer characters than the levels left is not entered: the walk visits statements
+    and multi-line expressions, not every node.
+    """
     stack: list[tuple[ast.AST, int]] = [(tree, 0)]
     while stack:
         node, depth = stack.pop()
@@ -142,6 +184,11 @@ def tree_depth_exceeds(tree: ast.AST, limit: int = MAX_TREE_DEPTH) -> bool:
             depth += len(node.values)
         if depth > limit:
             return True
+        line = getattr(node, "lineno", None)
+        if line is not None and line == getattr(node, "end_lineno", None):
+            width = (node.end_col_offset or 0) - node.col_offset  # type: ignore[attr-defined]
+            if depth + width <= limit:
+                continue
         stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
     return False
 

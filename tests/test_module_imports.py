@@ -7,6 +7,8 @@ snippet says it has to (``True``) or not at all (``False``).
 
 from __future__ import annotations
 
+import time
+
 import libcst as cst
 import pytest
 from libcst.metadata import MetadataWrapper, QualifiedNameProvider, ScopeProvider
@@ -214,3 +216,22 @@ def test_a_snippet_python_rejects_is_left_to_libcst() -> None:
     assert isinstance(assignment, cst.Assign)
     assert names.imported(assignment.value) == {"torch.cuda"}
     assert seeded.resolve(ScopeProvider).resolved
+
+
+def test_uses_of_one_import_cost_time_linear_in_their_number() -> None:
+    """100,000 lines of ``torch.cuda.synchronize()`` took 807 s: each use scanned its block."""
+
+    def seconds(lines: int) -> float:
+        code = "import torch\n" + "torch.cuda.synchronize()\n" * lines
+        module = cst.parse_module(code)
+        wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+        seed(wrapper, code)
+        names = wrapper.resolve(QualifiedNameProvider)
+        assert isinstance(names, LazyQualifiedNames)
+        uses = [line.body[0].value.func for line in module.body[1:]]  # type: ignore[attr-defined]
+        start = time.process_time()
+        assert all(names.imported(use) == {"torch.cuda.synchronize"} for use in uses)
+        return time.process_time() - start
+
+    small, large = seconds(1000), seconds(8000)
+    assert large < 24 * small, (small, large)  # linear: 8 times; quadratic: 64 times
