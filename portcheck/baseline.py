@@ -21,6 +21,7 @@ from typing import Any
 
 from portcheck import __version__
 from portcheck.model import Finding
+from portcheck.output import OutputError, write_output
 
 FORMAT_VERSION = 1
 Key = tuple[str, str, str]
@@ -74,8 +75,11 @@ def write(path: Path, findings: Sequence[Finding], root: Path, target: str) -> i
     """Write the baseline of ``findings`` to ``path``; return how many keys it holds."""
     directory = Path(os.path.abspath(path)).parent.as_posix()
     document = to_document(findings, root.as_posix(), directory, target)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise OutputError(f"{path}: cannot create its directory: {error.strerror}") from error
+    write_output(path, json.dumps(document, indent=2, ensure_ascii=False) + "\n")
     return len(document["findings"])
 
 

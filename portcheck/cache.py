@@ -197,7 +197,7 @@ class ResultCache:
 
     def key(self, display: str, kind: str, digest: str) -> str:
         text = f"{self.fingerprint}\0{display}\0{kind}\0{digest}"
-        return hashlib.blake2b(text.encode(), digest_size=20).hexdigest()
+        return hashlib.blake2b(text.encode("utf-8", "surrogateescape"), digest_size=20).hexdigest()
 
     def load(self, key: str) -> CachedResult | None:
         """The entry, or None when it is missing, unreadable or corrupt."""

@@ -34,6 +34,16 @@ class PortcheckError(click.ClickException):
     exit_code = 2
 
 
+def _write_output(path: Path, text: str) -> None:
+    """Replace ``path`` with ``text`` atomically; an error is one line and exit 2."""
+    from portcheck.output import OutputError, write_output
+
+    try:
+        write_output(path, text)
+    except OutputError as error:
+        raise PortcheckError(str(error)) from error
+
+
 def _split_codes(values: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(code.strip() for value in values for code in value.split(",") if code.strip())
 
@@ -308,7 +318,7 @@ def check(
 
     text = render_as(output_format, report)
     if output is not None:
-        output.write_text(text, encoding="utf-8")
+        _write_output(output, text)
     else:  # with `check - --fix`, standard output carries the fixed source
         click.echo(text, nl=False, err=fix and STDIN_PATH in paths)
     gate = evaluate(report, settings.fail_on, settings.fail_under)
@@ -430,6 +440,7 @@ def write_baseline(
     from portcheck.analyze import Analyzer
     from portcheck.baseline import write
     from portcheck.config import Overrides
+    from portcheck.output import OutputError
     from portcheck.run import build_report, collect
 
     overrides = Overrides(
@@ -454,7 +465,10 @@ def write_baseline(
     )
     report = build_report(analyzer.target, results, discovery_diagnostics, analyzer.chip)
     report = _filtered(report, results, _filter_options(settings, root, None))
-    keys = write(output, report.findings, root, settings.target)
+    try:
+        keys = write(output, report.findings, root, settings.target)
+    except OutputError as error:
+        raise PortcheckError(str(error)) from error
     noun = "finding" if len(report.findings) == 1 else "findings"
     click.echo(
         f"Wrote {len(report.findings)} {noun} ({keys} distinct) to {output}; "
@@ -538,6 +552,6 @@ def merge(reports: tuple[str, ...], output_format: str, output: Path | None) -> 
         raise PortcheckError(str(error)) from error
     text = render_as(output_format, merged)
     if output is not None:
-        output.write_text(text, encoding="utf-8")
+        _write_output(output, text)
     else:
         click.echo(text, nl=False)

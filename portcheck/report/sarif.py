@@ -143,7 +143,7 @@ def _fingerprints(findings: Sequence[Finding]) -> list[str]:
         key = (finding.rule, finding.path, finding.source)
         seen[key] += 1
         text = "\0".join((*key, str(seen[key])))
-        prints.append(hashlib.sha256(text.encode("utf-8")).hexdigest()[:32])
+        prints.append(hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()[:32])
     return prints
 
 
@@ -151,7 +151,7 @@ def _location(path: str, region: dict[str, int] | None = None) -> dict[str, Any]
     if PurePosixPath(path).is_absolute():
         artifact: dict[str, Any] = {"uri": Path(path).as_uri()}
     else:
-        artifact = {"uri": quote(path), "uriBaseId": ROOT_BASE_ID}
+        artifact = {"uri": quote(path, errors="surrogateescape"), "uriBaseId": ROOT_BASE_ID}
     physical: dict[str, Any] = {"artifactLocation": artifact}
     if region:
         physical["region"] = region
