@@ -1,9 +1,11 @@
 """Per-file results cached by content hash, so a re-run only analyses what changed.
 
 An entry is the findings, diagnostics, suppressions and fix replacements (for SARIF)
-one file produced, stored as JSON under a key that hashes everything the result depends
-on: the file's bytes and display path, and a *fingerprint* of the run — portcheck's,
-libcst's and Python's versions, a digest of the bundled knowledge data's bytes, every
+one file produced, stored as JSON with the hash of the file's bytes, under a name that
+hashes the file's display path and a *fingerprint* of the run (so an edit replaces the
+entry, and an entry someone tampered with cannot come back when the old bytes are
+restored). The fingerprint holds portcheck's, libcst's and Python's versions, a digest
+of the bundled knowledge data's bytes, every
 field of the :class:`~portcheck.analyze.Analyzer` (knowledge target, enabled rule ids, file-size
 limit, prefilter switch, and whatever is added there later), the rule classes with
 their source files, and portcheck's own code and knowledge data (by size and mtime, so
@@ -13,8 +15,10 @@ what is cached.
 
 Entries are written to a temporary file and moved into place with :func:`os.replace`,
 so concurrent runs can share a cache and a reader sees a whole entry or none. An entry
-that cannot be read or decoded is treated as missing: the file is analysed again and
-the entry rewritten. The cache directory holds a ``.gitignore`` of ``*`` so it never
+that cannot be read, decoded or validated (every field of the type it should have) is
+treated as missing: the file is analysed again and the entry rewritten. A cache
+directory that is a symlink is not used at all: committed to a repository, it could
+point anywhere. The cache directory holds a ``.gitignore`` of ``*`` so it never
 shows up in ``git status``.
 """
 
@@ -27,13 +31,14 @@ import platform
 import sys
 import tempfile
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields, is_dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from portcheck import __version__
 from portcheck.fastcst.libcst_internals import libcst_version
-from portcheck.model import Diagnostic, FileResult, Finding
+from portcheck.model import CATEGORIES, SEVERITIES, Diagnostic, FileResult, Finding
+from portcheck.source import read_regular_file
 from portcheck.suppress import Suppression
 
 if TYPE_CHECKING:
@@ -42,6 +47,8 @@ if TYPE_CHECKING:
 CACHE_DIR_NAME = ".portcheck_cache"
 FORMAT = 3
 """Bumped whenever the layout of an entry changes."""
+MAX_ENTRY_BYTES = 64 * 1024 * 1024
+"""No entry of a real file comes near this; a bigger one (or ``/dev/zero``) is a miss."""
 
 
 @dataclass(frozen=True)
@@ -182,6 +189,46 @@ def _signature(path: str) -> str:
     return f"{path} {status.st_size} {status.st_mtime_ns}"
 
 
+class CacheKey(NamedTuple):
+    """Which entry holds a file's result (``name``), and the bytes it must be for."""
+
+    name: str
+    digest: str
+
+
+def _conforms(record: object) -> bool:
+    """Whether every field of a record (a dataclass) holds what its annotation says: an
+    entry anyone could edit must not carry a line ``"abc"`` or a severity of its own
+    into the report. Annotations are read as written (``int | None``), so a field of a
+    new type fails here, and in the tests, until it is taught."""
+    for field in fields(record):  # type: ignore[arg-type]
+        value = getattr(record, field.name)
+        if not any(_is(value, option.strip()) for option in str(field.type).split("|")):
+            return False
+    return True
+
+
+def _is(value: object, annotation: str) -> bool:
+    if annotation in _SIMPLE:
+        return type(value) is _SIMPLE[annotation]
+    if annotation in _CHOICES:
+        return value in _CHOICES[annotation]
+    if annotation == "None":
+        return value is None
+    if annotation.startswith("dict["):
+        return type(value) is dict
+    if annotation.startswith("tuple[") and annotation.endswith(", ...]"):
+        item = annotation[len("tuple[") : -len(", ...]")]
+        return type(value) is tuple and all(_is(element, item) for element in value)
+    if is_dataclass(value) and type(value).__name__ == annotation:
+        return _conforms(value)
+    raise TypeError(f"the cache cannot check a field annotated {annotation!r}")
+
+
+_SIMPLE = {"int": int, "str": str, "bool": bool}
+_CHOICES: dict[str, tuple[str, ...]] = {"Category": CATEGORIES, "Severity": SEVERITIES}
+
+
 class ResultCache:
     """A directory of entries, one JSON file per (run fingerprint, file) key."""
 
@@ -195,26 +242,43 @@ class ResultCache:
         module re-exports changes the results of the files that import it."""
         return ResultCache(self.directory, f"{self.fingerprint} {digest}")
 
-    def key(self, display: str, kind: str, digest: str) -> str:
-        text = f"{self.fingerprint}\0{display}\0{kind}\0{digest}"
-        return hashlib.blake2b(text.encode("utf-8", "surrogateescape"), digest_size=20).hexdigest()
+    def key(self, display: str, kind: str, digest: str) -> CacheKey:
+        """The entry of a file is named after its path, not its bytes: an edit replaces
+        the entry, so a tampered entry cannot come back when old bytes are restored."""
+        text = f"{self.fingerprint}\0{display}\0{kind}"
+        name = hashlib.blake2b(text.encode("utf-8", "surrogateescape"), digest_size=20)
+        return CacheKey(name.hexdigest(), digest)
 
-    def load(self, key: str) -> CachedResult | None:
-        """The entry, or None when it is missing, unreadable or corrupt."""
-        try:
-            with open(self.directory / f"{key}.json", encoding="utf-8") as handle:
-                record = json.load(handle)
-            return CachedResult.from_json(record)
-        except (OSError, ValueError, TypeError, KeyError, AttributeError):
+    def load(self, key: CacheKey) -> CachedResult | None:
+        """The entry, or None when it is missing, for other bytes, unreadable or invalid
+        (a bad entry is a miss: the file is analysed again and the entry rewritten)."""
+        if self._unsafe():
             return None
+        try:
+            raw = read_regular_file(self.directory / f"{key.name}.json", MAX_ENTRY_BYTES)
+            record = json.loads(raw.decode("utf-8"))
+            if not isinstance(record, dict) or record.get("digest") != key.digest:
+                return None
+            result = CachedResult.from_json(record)
+        except (OSError, ValueError, TypeError, KeyError, AttributeError, RecursionError):
+            return None
+        return result if _conforms(result) else None
 
-    def store(self, key: str, result: CachedResult) -> None:
+    def store(self, key: CacheKey, result: CachedResult) -> None:
         """Write the entry atomically; a cache that cannot be written is simply not used."""
+        if self._unsafe():
+            return
         try:
             self._prepare()
-            self._write_atomically(f"{key}.json", json.dumps(result.to_json()))
-        except OSError:
+            entry = {"digest": key.digest, **result.to_json()}
+            self._write_atomically(f"{key.name}.json", json.dumps(entry))
+        except (OSError, ValueError):
             return
+
+    def _unsafe(self) -> bool:
+        """A cache directory that is a symlink (committed to a repository, it could point
+        anywhere) is neither read nor written."""
+        return os.path.islink(self.directory)
 
     def _prepare(self) -> None:
         if self._ready:

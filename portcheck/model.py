@@ -28,6 +28,7 @@ CATEGORY_MEANINGS: dict[Category, str] = {
 """What each category says about the Ascend path, for formats that explain themselves."""
 
 Severity = Literal["error", "warning", "info"]
+SEVERITIES: tuple[Severity, ...] = ("error", "warning", "info")
 
 
 @dataclass(frozen=True)

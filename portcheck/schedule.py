@@ -15,7 +15,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 
 from portcheck.analyze import Analyzer
-from portcheck.cache import CachedResult, ResultCache, content_digest
+from portcheck.cache import CachedResult, CacheKey, ResultCache, content_digest
 from portcheck.discover import SourceFile
 from portcheck.isolate import die_with_parent, each_isolated
 from portcheck.model import Diagnostic, FileResult
@@ -46,7 +46,7 @@ class _ToParse:
     index: int
     source_file: SourceFile
     digest: str
-    key: str | None
+    key: CacheKey | None
 
 
 def _analyze_in_worker(

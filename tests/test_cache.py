@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import FIXTURES, check_json, write
@@ -182,3 +183,62 @@ def test_another_version_or_knowledge_misses(
     _, again = check_json(cwd=project)
     assert set(_entries(cache)) - first  # changed: analysed again, stored under new keys
     assert again == cold
+
+
+def _only_entry(root: Path) -> Path:
+    entries = _entries(root / ".portcheck_cache")
+    assert len(entries) == 1
+    return entries[0]
+
+
+@pytest.mark.parametrize(
+    "tamper",
+    [
+        lambda entry: {**entry, "findings": [{**entry["findings"][0], "line": "abc"}]},
+        lambda entry: {
+            **entry,
+            "diagnostics": [{"path": "x", "code": "c", "message": "m", "severity": "fatal"}],
+        },
+        lambda entry: {**entry, "findings": json.loads("[" * 100_000 + "]" * 100_000)},
+        lambda entry: [entry],
+    ],
+    ids=["line-not-a-number", "unknown-severity", "deep-json", "not-an-object"],
+)
+def test_a_bad_entry_is_a_miss_not_a_crash(tmp_path: Path, tamper: Any) -> None:
+    write(tmp_path, "train.py", TRAIN)
+    _, cold = check_json(cwd=tmp_path)
+    entry_path = _only_entry(tmp_path)
+    entry = json.loads(entry_path.read_text())
+    try:
+        tampered = json.dumps(tamper(entry))
+    except RecursionError:  # Python's json cannot even write it: write it by hand
+        tampered = json.dumps(entry).replace('"findings": [', '"findings": [' + "[" * 100_000, 1)
+        tampered = tampered.replace("]", "]" * 100_001, 1)
+    entry_path.write_text(tampered)
+    for _ in range(2):  # the bad entry is replaced, so the next run is a hit again
+        _, warm = check_json(cwd=tmp_path)
+        assert warm == cold
+
+
+def test_a_tampered_entry_does_not_come_back_with_the_old_bytes(tmp_path: Path) -> None:
+    write(tmp_path, "train.py", TRAIN)
+    _, cold = check_json(cwd=tmp_path)
+    entry_path = _only_entry(tmp_path)
+    entry = json.loads(entry_path.read_text())
+    entry_path.write_text(json.dumps({**entry, "findings": []}))  # hide every finding
+    write(tmp_path, "train.py", TRAIN + "# edited\n")
+    check_json(cwd=tmp_path)
+    write(tmp_path, "train.py", TRAIN)  # the original bytes again
+    _, again = check_json(cwd=tmp_path)
+    assert again == cold
+
+
+def test_a_symlinked_cache_directory_is_not_written_through(tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    project = tmp_path / "project"
+    write(project, "train.py", TRAIN)
+    (project / ".portcheck_cache").symlink_to(outside, target_is_directory=True)
+    code, report = check_json(cwd=project)
+    assert code == 1 and report["findings"]
+    assert list(outside.iterdir()) == []
