@@ -83,9 +83,14 @@ def fix_source(
         chosen = choose_fixes(current.fixes, selected, current.module, unsafe=unsafe)
         if not chosen:
             break
-        new_text = apply_fixes(current.module, chosen).code
+        lost = _lost_by_libcst(current.module, current_text)
+        if lost is None:
+            problem = "libcst does not reproduce the file byte for byte"
+            return _unchanged(text, first, problem, display_path, _replacements(first, text))
+        new_text = apply_fixes(current.module, chosen).code + lost
         problem = _parse_problem(new_text, current_text)
         if problem is not None:
+            problem = f"the fixed code would not parse ({problem})"
             return _unchanged(text, first, problem, display_path, _replacements(first, text))
         fixed.extend(finding for finding, _ in chosen)
         current_text = new_text
@@ -111,6 +116,18 @@ def _replacements(result: FileResult, text: str) -> dict[Finding, Replacements]:
 def _analyze(analyzer: Analyzer, source_file: SourceFile, text: str) -> FileResult:
     source = SourceText(text=text, raw=text.encode("utf-8", "surrogatepass"), encoding="utf-8")
     return analyzer.analyze_text(source_file, source, keep_fixes=True)
+
+
+def _lost_by_libcst(module: cst.Module, text: str) -> str | None:
+    """What libcst's code for ``module`` leaves off ``text``: nothing, or the last ``\r``
+    of a file whose lines end in a bare carriage return (libcst 1.9 drops it); None if
+    its code differs otherwise, which no fix may build on."""
+    code = module.code
+    if code == text:
+        return ""
+    if text.endswith("\r") and code == text[:-1]:
+        return "\r"
+    return None
 
 
 def _kept(keep: FindingFilter | None, text: str, findings: Sequence[Finding]) -> list[Finding]:
@@ -145,8 +162,7 @@ def _unchanged(
     diagnostic = Diagnostic(
         display_path,
         "fix-failed",
-        f"{display_path}: the fixed code would not parse ({problem}); file left unchanged, "
-        "please report it",
+        f"{display_path}: {problem}; file left unchanged, please report it",
     )
     return FixOutcome(
         text=text,

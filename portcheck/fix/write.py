@@ -2,8 +2,10 @@
 
 The new content goes to a temporary file in the same directory (same file system),
 takes the original's permission bits, and replaces the original with one rename.
-A file that changed on disk since it was read, or that is marked read-only, is left
-alone; every failure is a diagnostic, never an exception.
+A file that changed on disk since it was read, that is marked read-only, that has other
+hard links (replacing it would break them) or that is a symlink to a file outside the
+tree being fixed (the working directory) is left alone; so is one whose owner cannot
+be kept. Every failure is a diagnostic, never an exception.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import tempfile
 from pathlib import Path
 
 from portcheck.model import Diagnostic
-from portcheck.source import SourceText
+from portcheck.source import SourceText, read_regular_file
 
 UTF8_BOM = b"\xef\xbb\xbf"
 
@@ -29,15 +31,24 @@ def write_fixed_source(
         data = encode_like(text, original)
     except UnicodeEncodeError as error:
         return _failure(display, f"the fix does not fit the file's {original.encoding} ({error})")
+    through_link = Path(os.path.abspath(path)) != target
+    if through_link and not target.is_relative_to(Path.cwd().resolve()):
+        return _failure(display, f"it leads to {target}, outside the tree being fixed")
     try:
         status = target.stat()
         if not status.st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH) or not os.access(
             target, os.W_OK
         ):
             return _failure(display, "the file is read-only")
-        if target.read_bytes() != original.raw:
+        if status.st_nlink > 1:
+            return _failure(
+                display,
+                f"it has {status.st_nlink} hard links, which replacing it would break "
+                "(--diff shows the change to make by hand)",
+            )
+        if read_regular_file(target, len(original.raw)) != original.raw:
             return _failure(display, "the file changed on disk while it was being fixed")
-        _replace_atomically(target, data, stat.S_IMODE(status.st_mode))
+        _replace_atomically(target, data, status)
     except OSError as error:
         return _failure(display, error.strerror or str(error))
     return None
@@ -51,7 +62,9 @@ def encode_like(text: str, original: SourceText) -> bytes:
     return data
 
 
-def _replace_atomically(target: Path, data: bytes, mode: int) -> None:
+def _replace_atomically(target: Path, data: bytes, status: os.stat_result) -> None:
+    """The new file takes the original's permission bits and owner (a fix run as root
+    must not hand a user's file to root); if the owner cannot be kept, nothing changes."""
     handle, temporary = tempfile.mkstemp(
         dir=target.parent, prefix=f".{target.name}.", suffix=".portcheck"
     )
@@ -60,7 +73,10 @@ def _replace_atomically(target: Path, data: bytes, mode: int) -> None:
             stream.write(data)
             stream.flush()
             os.fsync(stream.fileno())
-        os.chmod(temporary, mode)
+        os.chmod(temporary, stat.S_IMODE(status.st_mode))
+        written = os.stat(temporary)
+        if (written.st_uid, written.st_gid) != (status.st_uid, status.st_gid):
+            os.chown(temporary, status.st_uid, status.st_gid)
         os.replace(temporary, target)
     except BaseException:
         with contextlib.suppress(OSError):

@@ -1,0 +1,82 @@
+"""``--fix`` never loses a byte and never writes where it should not: line endings libcst
+does not reproduce, symlinks out of the tree, hard links and owners."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+TIMEOUT = 120
+PORTCHECK = [sys.executable, "-c", "from portcheck.cli import main; main()"]
+
+
+def fix(cwd: Path, *paths: str) -> dict[str, object]:
+    result = subprocess.run(
+        [*PORTCHECK, "check", "--fix", "--format", "json", *paths],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+    )
+    assert "Traceback" not in result.stderr, result.stderr
+    return json.loads(result.stdout)
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        (
+            b"import torch\rtorch.cuda.synchronize()\r",
+            b"import torch\rimport torch_npu\rtorch.npu.synchronize()\r",
+        ),
+        (
+            b"import torch\r\ntorch.cuda.synchronize()\nx = 1\r",
+            b"import torch\r\nimport torch_npu\r\ntorch.npu.synchronize()\nx = 1\r",
+        ),
+        (
+            b"import torch\rtorch.cuda.synchronize()\r\r\r",
+            b"import torch\rimport torch_npu\rtorch.npu.synchronize()\r\r\r",
+        ),
+    ],
+    ids=["cr-only", "mixed", "blank-cr-lines"],
+)
+def test_fix_keeps_every_line_ending(tmp_path: Path, source: bytes, expected: bytes) -> None:
+    (tmp_path / "x.py").write_bytes(source)
+    report = fix(tmp_path, ".")
+    assert report["summary"]["fixed"] == 1  # type: ignore[index]
+    assert (tmp_path / "x.py").read_bytes() == expected
+
+
+def test_fix_through_a_symlink_out_of_the_tree_writes_nothing(tmp_path: Path) -> None:
+    outside = tmp_path / "outside.py"
+    outside.write_text("import torch\ntorch.cuda.synchronize()\n")
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    (tree / "link.py").symlink_to(outside)
+    report = fix(tree, ".")
+    assert outside.read_text() == "import torch\ntorch.cuda.synchronize()\n"
+    assert [d["code"] for d in report["diagnostics"]] == ["write-error"]  # type: ignore[index]
+
+
+def test_fix_refuses_to_break_a_hard_link(tmp_path: Path) -> None:
+    (tmp_path / "a.py").write_text("import torch\ntorch.cuda.synchronize()\n")
+    os.link(tmp_path / "a.py", tmp_path / "b.txt")
+    report = fix(tmp_path, "a.py")
+    assert (tmp_path / "b.txt").read_text() == "import torch\ntorch.cuda.synchronize()\n"
+    assert os.stat(tmp_path / "a.py").st_nlink == 2
+    assert "hard links" in report["diagnostics"][0]["message"]  # type: ignore[index]
+
+
+@pytest.mark.skipif(not hasattr(os, "getuid") or os.getuid() != 0, reason="needs root to chown")
+def test_fix_keeps_the_owner(tmp_path: Path) -> None:
+    path = tmp_path / "a.py"
+    path.write_text("import torch\ntorch.cuda.synchronize()\n")
+    os.chown(path, 12345, 23456)
+    fix(tmp_path, "a.py")
+    assert "torch.npu.synchronize" in path.read_text()
+    assert (os.stat(path).st_uid, os.stat(path).st_gid) == (12345, 23456)
