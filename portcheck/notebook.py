@@ -22,11 +22,10 @@ and metadata untouched.
 
 from __future__ import annotations
 
-import copy
 import difflib
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -92,16 +91,19 @@ class JsonLayout:
     indent: int | str | None
     separators: tuple[str, str]
     ensure_ascii: bool
-    final_newline: bool
     newline: str = "\n"  # "\r\n" for a notebook saved on Windows
 
-    def dumps(self, document: dict[str, Any]) -> str:
-        text = json.dumps(
-            document, indent=self.indent, separators=self.separators, ensure_ascii=self.ensure_ascii
+    def dumps_at(self, value: object, text: str, start: int) -> str:
+        """``value`` serialised to stand at ``start`` of ``text``: its lines after the
+        first are indented like the line it starts on."""
+        dumped = json.dumps(
+            value, indent=self.indent, separators=self.separators, ensure_ascii=self.ensure_ascii
         )
-        text += "\n" if self.final_newline else ""
+        line_start = text.rfind("\n", 0, start) + 1
+        margin = re.match(r"[ \t]*", text[line_start:start])
         # JSON escapes newlines inside strings, so every newline here is layout.
-        return text.replace("\n", self.newline) if self.newline != "\n" else text
+        dumped = dumped.replace("\n", "\n" + (margin.group() if margin else ""))
+        return dumped.replace("\n", self.newline) if self.newline != "\n" else dumped
 
 
 @dataclass(frozen=True)
@@ -112,6 +114,8 @@ class Notebook:
     layout: JsonLayout
     cells: tuple[CodeCell, ...]
     lines: tuple[Line, ...]
+    text: str
+    """The notebook file as read: a fix rewrites the cells' sources in it and no more."""
 
     @property
     def python(self) -> str:
@@ -125,11 +129,13 @@ class Notebook:
 def parse_notebook(text: str) -> Notebook:
     """Read an nbformat 4 notebook; raise :class:`NotebookError` when it is not one."""
     try:
-        document = json.loads(text)
+        document = json.loads(text, parse_int=_integer)
     except json.JSONDecodeError as error:
         raise NotebookError(
             f"not valid JSON at line {error.lineno} column {error.colno} ({error.msg})"
         ) from error
+    except RecursionError as error:
+        raise NotebookError("JSON nested too deeply to read") from error
     if not isinstance(document, dict) or not isinstance(document.get("cells"), list):
         version = document.get("nbformat") if isinstance(document, dict) else None
         if isinstance(version, int) and version < 4:
@@ -155,7 +161,16 @@ def parse_notebook(text: str) -> Notebook:
             Line(number, index, original, masked)
             for index, (original, masked) in enumerate(zip(cell_lines, analysed), start=1)
         )
-    return Notebook(document, detect_layout(text), tuple(cells), tuple(lines))
+    return Notebook(document, detect_layout(text), tuple(cells), tuple(lines), text)
+
+
+def _integer(digits: str) -> int | str:
+    """A JSON integer; one too long for Python to convert (over 4,300 digits) stays text,
+    which is all a notebook's metadata needs: only cell sources are ever rewritten."""
+    try:
+        return int(digits)
+    except ValueError:
+        return digits
 
 
 def _language(document: dict[str, Any]) -> str:
@@ -203,7 +218,7 @@ def detect_layout(text: str) -> JsonLayout:
         separators = (",", ":")
     ensure_ascii = body.isascii() and "\\u" in body
     newline = "\r\n" if "\r\n" in text else "\n"
-    return JsonLayout(indent, separators, ensure_ascii, text.endswith("\n"), newline)
+    return JsonLayout(indent, separators, ensure_ascii, newline)
 
 
 def mask_ipython(lines: Sequence[str]) -> tuple[list[str], bool]:
@@ -413,13 +428,85 @@ def apply_fixed_python(notebook: Notebook, fixed: str) -> str:
                 by_cell[owner].append(line.original)
             elif new_index is not None:
                 by_cell[owner].append(new[new_index])
-    document = copy.deepcopy(notebook.document)
+    changed = {}
     for cell in notebook.cells:
         source = by_cell[cell.number]
         original = [line.original for line in notebook.lines if line.cell == cell.number]
         if source != original:
-            document["cells"][cell.number - 1]["source"] = _join_source(cell, source)
-    return notebook.layout.dumps(document)
+            changed[cell.number] = _join_source(cell, source)
+    return _rewrite_sources(notebook, changed)
+
+
+def _rewrite_sources(notebook: Notebook, sources: dict[int, str | list[str]]) -> str:
+    """The notebook file with the ``source`` of these cells (by number) replaced, and
+    every other byte as it was: numbers such as ``1E5``, escapes such as ``\\/`` and
+    ``\\u00e9``, duplicate keys and key order outside the sources stay as written."""
+    text = notebook.text
+    try:
+        spans = _source_spans(text)
+    except (ValueError, IndexError, RecursionError) as error:
+        raise UnmappableFix("the notebook's JSON cannot be rewritten in place") from error
+    for number in sorted(sources, reverse=True):
+        if number not in spans:
+            raise UnmappableFix(f"cell {number} has no source to rewrite in place")
+        start, end = spans[number]
+        text = text[:start] + notebook.layout.dumps_at(sources[number], text, start) + text[end:]
+    return text
+
+
+_SKIP = json.JSONDecoder(parse_int=str, parse_float=str, parse_constant=str)
+"""Reads a value only to find where it ends: numbers stay text, however long."""
+_SPACE = re.compile(r"[ \t\n\r]*")
+
+
+def _source_spans(text: str) -> dict[int, tuple[int, int]]:
+    """Where the ``source`` of each cell (by number) is written in the notebook's JSON;
+    with duplicate keys, the last one, which is the one ``json.loads`` keeps."""
+    start = _SPACE.match(text).end()  # type: ignore[union-attr]
+    cells = None
+    for key, value_start, value_end in _members(text, start):
+        if key == "cells":
+            cells = (value_start, value_end)
+    spans: dict[int, tuple[int, int]] = {}
+    if cells is None:
+        return spans
+    for number, (cell_start, _) in enumerate(_elements(text, cells[0]), start=1):
+        if text[cell_start] == "{":
+            for key, value_start, value_end in _members(text, cell_start):
+                if key == "source":
+                    spans[number] = (value_start, value_end)
+    return spans
+
+
+def _members(text: str, start: int) -> Iterator[tuple[str, int, int]]:
+    """Each member of the JSON object opening at ``start``: its key and value span."""
+    index = _SPACE.match(text, start + 1).end()  # type: ignore[union-attr]
+    if text[index] == "}":
+        return
+    while True:
+        key, index = json.decoder.scanstring(text, index + 1)  # type: ignore[attr-defined]
+        index = _SPACE.match(text, index).end() + 1  # type: ignore[union-attr]
+        value_start = _SPACE.match(text, index).end()  # type: ignore[union-attr]
+        _, value_end = _SKIP.raw_decode(text, value_start)
+        yield key, value_start, value_end
+        index = _SPACE.match(text, value_end).end()  # type: ignore[union-attr]
+        if text[index] == "}":
+            return
+        index = _SPACE.match(text, index + 1).end()  # type: ignore[union-attr]
+
+
+def _elements(text: str, start: int) -> Iterator[tuple[int, int]]:
+    """The span of each element of the JSON array opening at ``start``."""
+    index = _SPACE.match(text, start + 1).end()  # type: ignore[union-attr]
+    if text[index] == "]":
+        return
+    while True:
+        _, end = _SKIP.raw_decode(text, index)
+        yield index, end
+        index = _SPACE.match(text, end).end()  # type: ignore[union-attr]
+        if text[index] == "]":
+            return
+        index = _SPACE.match(text, index + 1).end()  # type: ignore[union-attr]
 
 
 MAX_ALIGNED = 10_000
