@@ -118,7 +118,21 @@ def cache_options(command: Callable[..., Any]) -> Callable[..., Any]:
     )(command)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Guarded(click.Group):
+    """Turns an unexpected exception into one line and exit 2 (``portcheck.crash``)."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except Exception as error:  # a bug: one line naming the file, never a traceback
+            from portcheck.crash import die
+
+            die(error)
+
+
+@click.group(cls=_Guarded, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="portcheck")
 def main() -> None:
     """How ready is a PyTorch codebase to move from NVIDIA CUDA to Huawei Ascend NPUs?"""
@@ -353,12 +367,14 @@ def _check_stdin(
     fixing: FixRequest | None,
 ) -> tuple[FileResult, int | None]:
     """Check standard input; with --fix print the fixed source, with --diff the diff."""
+    from portcheck.crash import processing
     from portcheck.stdin import analyze_stdin, fix_stdin, stdin_source_file
 
     if len(paths) > 1:
         raise PortcheckError("`-` (standard input) cannot be combined with other paths")
     raw = sys.stdin.buffer.read(analyzer.max_bytes + 1)
     source_file = stdin_source_file(stdin_filename, root)
+    processing(source_file.display)
     if len(raw) > analyzer.max_bytes:
         from portcheck.model import FileResult
         from portcheck.source import too_large

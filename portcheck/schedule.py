@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from portcheck.analyze import Analyzer
 from portcheck.cache import CachedResult, CacheKey, ResultCache, content_digest
+from portcheck.crash import processing
 from portcheck.discover import SourceFile
 from portcheck.isolate import die_with_parent, each_isolated
 from portcheck.model import Diagnostic, FileResult
@@ -68,6 +69,7 @@ def _answer_here(
     prefilter's scan, so a warm run scans nothing; what the prefilter answers is cached
     as well.
     """
+    processing(source_file.display)
     source = read_source(source_file.path, source_file.display, analyzer.max_bytes)
     if isinstance(source, Diagnostic):
         return FileResult(source_file.display, diagnostics=[source])

@@ -16,6 +16,7 @@ from functools import partial
 from pathlib import Path
 
 from portcheck.analyze import Analyzer
+from portcheck.crash import processing
 from portcheck.discover import DEFAULT_EXCLUDES, SourceFile, discover
 from portcheck.fix.source import FindingFilter, fix_source
 from portcheck.fix.write import write_fixed_source
@@ -127,6 +128,7 @@ def fix_file(request: FixRequest, source_file: SourceFile) -> FileFix:
     analyzer = request.analyzer
     if source_file.kind not in FIXABLE_KINDS:
         return FileFix(analyzer.analyze_file(source_file))
+    processing(source_file.display)
     source = read_source(source_file.path, source_file.display, analyzer.max_bytes)
     if isinstance(source, Diagnostic):
         return FileFix(FileResult(source_file.display, diagnostics=[source]))
