@@ -276,9 +276,13 @@ def check(
         chip=settings.chip,
     )
     root = Path.cwd()
+    if diff_base is not None and not diff_base.strip():
+        raise PortcheckError("--diff-base: empty; name a git revision, e.g. origin/main")
     filters = _filter_options(settings, root, diff_base)
     if unsafe_fixes and not (fix or diff):
         raise PortcheckError("--unsafe-fixes applies only with --fix or --diff")
+    if fix and diff:
+        raise PortcheckError("--fix writes the fixes, --diff only shows them: choose one")
     fixed = None
     fixing = None
     if fix or diff:

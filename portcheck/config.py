@@ -229,16 +229,25 @@ def resolve_settings(
     fail_under = overrides.fail_under
     if fail_under is None and "fail_under" in table:
         fail_under = float(table["fail_under"])
-        if not 0 <= fail_under <= 100:
-            raise ConfigError(f"{where} fail-under: {fail_under} is not a score from 0 to 100")
+    if fail_under is not None and not 0 <= fail_under <= 100:  # nan too: it never fails
+        where_under = from_cli("--fail-under", "fail_under")
+        raise ConfigError(f"{where_under}: {fail_under} is not a score from 0 to 100")
     fail_on_values = overrides.fail_on or tuple(table.get("fail_on", CATEGORIES))
+    if not fail_on_values:
+        raise ConfigError(
+            f"{from_cli('--fail-on', 'fail_on')}: empty, which would disable the gate "
+            "unnoticed; write `none` to disable it"
+        )
+    for name, value in (("target", overrides.target), ("chip", overrides.chip)):
+        if value is not None and not value.strip():
+            raise ConfigError(f"--{name}: empty; name one or leave the option out")
     baseline = overrides.baseline
     if baseline is None and "baseline" in table:
         baseline = base / table["baseline"]
     return Settings(
         config_file=path,
         target=_resolve_target(
-            overrides.target or table.get("target"), from_cli("--target", "target")
+            overrides.target or _named(table, "target", where), from_cli("--target", "target")
         ),
         rules=rules,
         all_rules_enabled=set(rules) == set(known),
@@ -248,8 +257,18 @@ def resolve_settings(
         fail_under=fail_under,
         fail_on=parse_categories(fail_on_values, from_cli("--fail-on", "fail_on")),
         baseline=baseline,
-        chip=_resolve_chip(overrides.chip or table.get("chip"), from_cli("--chip", "chip")),
+        chip=_resolve_chip(
+            overrides.chip or _named(table, "chip", where), from_cli("--chip", "chip")
+        ),
     )
+
+
+def _named(table: Mapping[str, Any], key: str, where: str) -> str | None:
+    """A setting that names something: an empty name is an error, not the default."""
+    value = table.get(key)
+    if value is not None and not str(value).strip():
+        raise ConfigError(f"{where} {key}: empty; name one or leave the key out")
+    return value
 
 
 def _known_rules() -> dict[str, str]:

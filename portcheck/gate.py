@@ -1,8 +1,9 @@
 """The gate: does this report fail the build? Exit codes follow ruff (0 pass, 1 fail).
 
-Two independent conditions, either of which fails: a finding of a ``--fail-on``
-category remains (every category by default, so any finding fails, as in ruff), or the
-per-API readiness score is below ``--fail-under``. The reasons are returned as
+Three independent conditions, any of which fails: a finding of a ``--fail-on``
+category remains (every category by default, so any finding fails, as in ruff), the
+per-API readiness score is below ``--fail-under``, or not one file could be analysed
+(a tree of unreadable files would otherwise pass with a perfect score). The reasons are returned as
 sentences, because a gate that fails must say exactly why.
 """
 
@@ -45,6 +46,12 @@ def evaluate(
             else "findings of a --fail-on category remain"
         )
         reasons.append(f"{total} {noun} ({listed})")
+    unreadable = {d.path for d in report.diagnostics if d.severity == "error"}
+    if report.files_checked and len(unreadable) >= report.files_checked:
+        reasons.append(
+            f"none of the {report.files_checked} files could be analysed, so no finding and "
+            "no score means anything (see the errors above)"
+        )
     if fail_under is not None and report.score.gate < fail_under:
         reasons.append(
             f"readiness score {report.score.gate} (per API) is under --fail-under {fail_under:g}"

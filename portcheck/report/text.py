@@ -70,9 +70,9 @@ def summary(report: Report) -> str:
     empty = sum(1 for d in report.diagnostics if d.code == EMPTY_FILE)
     if empty:
         text += f"; {empty} empty {'file' if empty == 1 else 'files'}"
-    problems = sum(1 for d in report.diagnostics if d.severity != "info")
+    problems = len({d.path for d in report.diagnostics if d.severity != "info"})
     if problems:
-        text += f"; {problems} files could not be analysed"
+        text += f"; {problems} {'file' if problems == 1 else 'files'} could not be analysed"
     return (
         f"{effort_line(report)}{text}.\nReadiness score: {report.score.per_api}/100 "
         f"(per API; {report.score.per_occurrence}/100 per occurrence) for {report.target} "
