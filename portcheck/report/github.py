@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from portcheck.model import Diagnostic, Finding
 from portcheck.report.sarif import LEVELS
+from portcheck.report.terminal import printable
 from portcheck.report.text import summary
 from portcheck.run import Report
 
@@ -27,8 +28,13 @@ def escape_property(text: str) -> str:
 
 
 def command(name: str, properties: dict[str, object], message: str) -> str:
-    listed = ",".join(f"{key}={escape_property(str(value))}" for key, value in properties.items())
-    return f"::{name} {listed}::{escape_data(message)}"
+    """A workflow command; control and bidirectional characters are escaped in every value
+    (line breaks of the message are kept: the runner shows them)."""
+    listed = ",".join(
+        f"{key}={escape_property(printable(str(value)))}" for key, value in properties.items()
+    )
+    shown = "\n".join(printable(line) for line in message.split("\n"))
+    return f"::{name} {listed}::{escape_data(shown)}"
 
 
 def annotation(finding: Finding, rule_names: dict[str, str]) -> str:

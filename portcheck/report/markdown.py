@@ -12,6 +12,7 @@ from collections.abc import Sequence
 
 from portcheck.inventory import NONE_KNOWN
 from portcheck.report.audit import Audit, audit, plural
+from portcheck.report.terminal import printable
 from portcheck.run import Report
 from portcheck.score import ROOT_AREA
 
@@ -26,7 +27,7 @@ _MARKDOWN_PUNCTUATION = re.compile(r"([\\`*_{}\[\]()#+\-.!|~=:])")
 
 def escape(text: str) -> str:
     """Text that renders as itself in CommonMark/GFM, on one line, inside a table cell."""
-    text = " ".join(text.split())
+    text = printable(" ".join(text.split()))
     text = _MARKDOWN_PUNCTUATION.sub(r"\\\1", text)
     return "".join(_HTML.get(character, character) for character in text)
 
@@ -37,7 +38,7 @@ def code(text: str) -> str:
     The fence is one backtick longer than any run inside, and ``|`` is backslashed
     because GFM splits table cells before it parses code spans.
     """
-    text = " ".join(text.split()).replace("|", "\\|")
+    text = printable(" ".join(text.split())).replace("|", "\\|")
     longest = max((len(run) for run in re.findall("`+", text)), default=0)
     fence = "`" * (longest + 1)
     padding = " " if text.startswith("`") or text.endswith("`") else ""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from portcheck.model import Finding
+from portcheck.report.terminal import printable
 from portcheck.run import Report
 from portcheck.score import effort
 
@@ -19,7 +20,7 @@ def render(report: Report, *, show_suggestions: bool = True) -> str:
         if diagnostic.code != EMPTY_FILE:  # counted in the summary: a line each is noise
             lines.append(f"{diagnostic.severity}: [{diagnostic.code}] {diagnostic.message}")
     lines.append(summary(report))
-    return "\n".join(lines) + "\n"
+    return "\n".join(map(printable, lines)) + "\n"
 
 
 def location(finding: Finding) -> str:
