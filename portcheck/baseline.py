@@ -93,6 +93,8 @@ def load(path: Path) -> Baseline:
         ) from error
     except ValueError as error:
         raise BaselineError(f"{path}: not a portcheck baseline (invalid JSON: {error})") from error
+    except RecursionError as error:
+        raise BaselineError(f"{path}: not a portcheck baseline (JSON nested too deeply)") from error
     return from_document(document, Path(os.path.abspath(path)).parent.as_posix(), str(path))
 
 
@@ -103,12 +105,15 @@ def from_document(document: Any, directory: str, name: str) -> Baseline:
             "rewrite it with `portcheck baseline -o FILE`"
         )
     counts: dict[Key, int] = {}
-    for entry in document.get("findings", []):
+    entries = document.get("findings", [])
+    if not isinstance(entries, list):
+        raise BaselineError(f'{name}: malformed baseline ("findings" is not a list)')
+    for entry in entries:
         try:
             key = (str(entry["rule"]), str(entry["path"]), str(entry["source"]))
             counts[key] = counts.get(key, 0) + int(entry.get("count", 1))
-        except (KeyError, TypeError, ValueError) as error:
-            raise BaselineError(f"{name}: malformed entry {entry!r} ({error})") from error
+        except (KeyError, TypeError, ValueError, OverflowError) as error:
+            raise BaselineError(f"{name}: malformed entry {entry!r:.200} ({error})") from error
     return Baseline(directory, counts)
 
 

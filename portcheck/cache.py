@@ -31,13 +31,13 @@ import platform
 import sys
 import tempfile
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, fields, is_dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from portcheck import __version__
 from portcheck.fastcst.libcst_internals import libcst_version
-from portcheck.model import CATEGORIES, SEVERITIES, Diagnostic, FileResult, Finding
+from portcheck.model import Diagnostic, FileResult, Finding, conforms
 from portcheck.source import read_regular_file
 from portcheck.suppress import Suppression
 
@@ -196,39 +196,6 @@ class CacheKey(NamedTuple):
     digest: str
 
 
-def _conforms(record: object) -> bool:
-    """Whether every field of a record (a dataclass) holds what its annotation says: an
-    entry anyone could edit must not carry a line ``"abc"`` or a severity of its own
-    into the report. Annotations are read as written (``int | None``), so a field of a
-    new type fails here, and in the tests, until it is taught."""
-    for field in fields(record):  # type: ignore[arg-type]
-        value = getattr(record, field.name)
-        if not any(_is(value, option.strip()) for option in str(field.type).split("|")):
-            return False
-    return True
-
-
-def _is(value: object, annotation: str) -> bool:
-    if annotation in _SIMPLE:
-        return type(value) is _SIMPLE[annotation]
-    if annotation in _CHOICES:
-        return value in _CHOICES[annotation]
-    if annotation == "None":
-        return value is None
-    if annotation.startswith("dict["):
-        return type(value) is dict
-    if annotation.startswith("tuple[") and annotation.endswith(", ...]"):
-        item = annotation[len("tuple[") : -len(", ...]")]
-        return type(value) is tuple and all(_is(element, item) for element in value)
-    if is_dataclass(value) and type(value).__name__ == annotation:
-        return _conforms(value)
-    raise TypeError(f"the cache cannot check a field annotated {annotation!r}")
-
-
-_SIMPLE = {"int": int, "str": str, "bool": bool}
-_CHOICES: dict[str, tuple[str, ...]] = {"Category": CATEGORIES, "Severity": SEVERITIES}
-
-
 class ResultCache:
     """A directory of entries, one JSON file per (run fingerprint, file) key."""
 
@@ -262,7 +229,7 @@ class ResultCache:
             result = CachedResult.from_json(record)
         except (OSError, ValueError, TypeError, KeyError, AttributeError, RecursionError):
             return None
-        return result if _conforms(result) else None
+        return result if conforms(result) else None
 
     def store(self, key: CacheKey, result: CachedResult) -> None:
         """Write the entry atomically; a cache that cannot be written is simply not used."""

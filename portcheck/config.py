@@ -141,7 +141,8 @@ def _has_section(path: Path) -> bool:
         text = path.read_text(encoding="utf-8", errors="replace")
     except OSError:
         return False
-    return "tool.portcheck" in text and "portcheck" in _read_toml(path).get("tool", {})
+    tool = _read_toml(path).get("tool", {}) if "tool.portcheck" in text else None
+    return isinstance(tool, dict) and "portcheck" in tool
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
@@ -152,6 +153,10 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise ConfigError(f"{path}: cannot read the configuration: {error.strerror}") from error
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{path}: not valid TOML: {error}") from error
+    except UnicodeDecodeError as error:
+        raise ConfigError(
+            f"{path}: not valid UTF-8 ({error.reason} at byte {error.start})"
+        ) from error
 
 
 def read_table(path: Path) -> dict[str, Any]:

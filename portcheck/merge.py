@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from portcheck.knowledge.chips import DEFAULT_CHIP
-from portcheck.model import Diagnostic, Finding
+from portcheck.model import Diagnostic, Finding, conforms
 from portcheck.run import Report
 
 REQUIRED_FIELDS = ("target", "findings", "diagnostics", "summary")
@@ -54,22 +54,31 @@ def load_report(source: ReportInput) -> Report:
         raise MergeError(f"{source.path}: cannot read ({error.strerror})") from error
     except (ValueError, UnicodeDecodeError) as error:
         raise MergeError(f"{source.path}: not a JSON document ({error})") from error
+    except RecursionError as error:
+        raise MergeError(
+            f"{source.path}: not a portcheck JSON report (nested too deeply)"
+        ) from error
     if not isinstance(document, dict) or any(key not in document for key in REQUIRED_FIELDS):
         raise MergeError(
             f"{source.path}: not a portcheck JSON report (expected the fields "
             f"{', '.join(REQUIRED_FIELDS)}; write one with `portcheck check --format json`)"
         )
-    summary = document["summary"]
     try:
-        findings, suppressed, handled = (
-            [Finding.from_json(record) for record in document.get(key, [])]
-            for key in ("findings", "suppressed", "handled")
-        )
-        diagnostics = [Diagnostic.from_json(record) for record in document["diagnostics"]]
-    except TypeError as error:
-        raise MergeError(
-            f"{source.path}: a finding or diagnostic is malformed ({error})"
-        ) from error
+        return _report(document, source)
+    except (TypeError, ValueError, KeyError, AttributeError, OverflowError) as error:
+        raise MergeError(f"{source.path}: a field of the report is malformed ({error})") from error
+
+
+def _report(document: dict[str, Any], source: ReportInput) -> Report:
+    summary = document["summary"]
+    findings, suppressed, handled = (
+        [Finding.from_json(record) for record in document.get(key, [])]
+        for key in ("findings", "suppressed", "handled")
+    )
+    diagnostics = [Diagnostic.from_json(record) for record in document["diagnostics"]]
+    records = [*findings, *suppressed, *handled, *diagnostics]
+    if not all(map(conforms, records)) or not isinstance(document["target"], str):
+        raise ValueError("a finding, diagnostic or the target has a value of the wrong type")
     return Report(
         target=document["target"],
         chip=document.get("chip", DEFAULT_CHIP),
