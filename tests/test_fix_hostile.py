@@ -80,3 +80,36 @@ def test_fix_keeps_the_owner(tmp_path: Path) -> None:
     fix(tmp_path, "a.py")
     assert "torch.npu.synchronize" in path.read_text()
     assert (os.stat(path).st_uid, os.stat(path).st_gid) == (12345, 23456)
+
+
+def test_fix_never_deletes_a_comment_inside_a_rewritten_chain(tmp_path: Path) -> None:
+    source = "import torch\nx = (torch  # why\n     .cuda.synchronize())\n"
+    (tmp_path / "x.py").write_text(source + "torch.cuda.synchronize()  # kept\n")
+    report = fix(tmp_path, "x.py")
+    assert (tmp_path / "x.py").read_text() == (
+        "import torch\nimport torch_npu\nx = (torch  # why\n     .cuda.synchronize())\n"
+        "torch.npu.synchronize()  # kept\n"
+    )
+    assert [f["line"] for f in report["findings"]] == [3]  # type: ignore[index]
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        (
+            "import torch; torch.cuda.synchronize()\n",
+            "import torch; import torch_npu; torch.npu.synchronize()\n",
+        ),
+        (
+            "def f():\n    import torch; torch.cuda.synchronize()\n",
+            "def f():\n    import torch; import torch_npu; torch.npu.synchronize()\n",
+        ),
+    ],
+    ids=["module", "function"],
+)
+def test_torch_npu_import_comes_before_code_on_the_same_line(
+    tmp_path: Path, source: str, expected: str
+) -> None:
+    (tmp_path / "x.py").write_text(source)
+    fix(tmp_path, "x.py")
+    assert (tmp_path / "x.py").read_text() == expected

@@ -9,6 +9,7 @@ has seen the result of the first.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Collection, Mapping, Sequence
 
 import libcst as cst
@@ -48,13 +49,19 @@ class FixPlanner:
         edits = [edit for _, fix in self._with_fix for edit in fix.edits]
         self._nested = _nested_edits(module, edits, parents)
         self._groups = _groups(self._with_fix)
+        self._keep_comments = {
+            index for index, (_, fix) in enumerate(self._with_fix) if _keeps_comments(fix)
+        }
 
     def choose(self, selected: Collection[Finding], *, unsafe: bool) -> list[FixPair]:
         with_fix = self._with_fix
         eligible = {
             index
             for index, (finding, fix) in enumerate(with_fix)
-            if finding in selected and (unsafe or not fix.unsafe) and _changes_code(fix)
+            if finding in selected
+            and (unsafe or not fix.unsafe)
+            and _changes_code(fix)
+            and index in self._keep_comments
         }
         chosen: list[FixPair] = []
         taken: set[int] = set()
@@ -72,6 +79,24 @@ class FixPlanner:
             chosen.extend(with_fix[index] for index in group)
         chosen.sort(key=lambda pair: pair[0].sort_key())
         return chosen
+
+
+def _keeps_comments(fix: Fix) -> bool:
+    """Whether every comment inside an edited node is in its replacement too: a rule
+    that rebuilds ``(torch  # why\n .cuda.synchronize())`` from names would delete the
+    comment, so that fix is not made (the finding stays, to be fixed by hand)."""
+    return all(not _comments(edit.original) - _comments(edit.replacement) for edit in fix.edits)
+
+
+def _comments(node: cst.CSTNode) -> Counter[str]:
+    found: Counter[str] = Counter()
+
+    class Comments(cst.CSTVisitor):
+        def visit_Comment(self, comment: cst.Comment) -> None:
+            found[comment.value] += 1
+
+    node.visit(Comments())
+    return found
 
 
 def _changes_code(fix: Fix) -> bool:

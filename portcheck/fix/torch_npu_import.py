@@ -34,7 +34,7 @@ def ensure_torch_npu_import(module: cst.Module) -> cst.Module:
     line = cst.parse_statement(f"import {PACKAGE}\n")
     if place == IN_FUNCTIONS:
         return _insert_after_lazy_torch_import(module, line)
-    return module.with_changes(body=(*module.body[:place], line, *module.body[place:]))
+    return module.with_changes(body=_inserted(module.body, place, line))
 
 
 IN_FUNCTIONS = -1
@@ -49,6 +49,29 @@ def import_place(module: cst.Module) -> int | None:
     if not _imports_torch_at_module_level(module):
         return IN_FUNCTIONS
     return _insertion_index(module.body)
+
+
+def _inserted(
+    body: Sequence[cst.BaseStatement], index: int, line: cst.BaseStatement
+) -> tuple[cst.BaseStatement, ...]:
+    """``body`` with ``line`` before ``body[index]``; but when ``body[index - 1]`` is a
+    line such as ``import torch; torch.cuda.synchronize()``, the import goes into that
+    line, right after the torch import: code after it on the line needs torch_npu too."""
+    before = body[index - 1] if index else None
+    smalls = _small_statements(before) if before is not None else ()
+    torch_at = next(
+        (i for i, small in enumerate(smalls) if _imports_torch_statement(small)), len(smalls)
+    )
+    if before is None or torch_at >= len(smalls) - 1:
+        return (*body[:index], line, *body[index:])
+    semicolon = cst.Semicolon(
+        whitespace_before=cst.SimpleWhitespace(""), whitespace_after=cst.SimpleWhitespace(" ")
+    )
+    added = cst.Import(names=[cst.ImportAlias(cst.Name(PACKAGE))], semicolon=semicolon)
+    joined = before.with_changes(  # type: ignore[attr-defined]
+        body=(*smalls[: torch_at + 1], added, *smalls[torch_at + 1 :])
+    )
+    return (*body[: index - 1], joined, *body[index:])
 
 
 def imports_torch_npu(module: cst.Module) -> bool:
@@ -129,9 +152,7 @@ class _AfterLazyTorchImports(cst.CSTTransformer):
         for index, statement in enumerate(body):
             if any(_imports_torch_statement(small) for small in _small_statements(statement)):
                 self.done[-1] = True
-                return updated_node.with_changes(
-                    body=(*body[: index + 1], self.line, *body[index + 1 :])
-                )
+                return updated_node.with_changes(body=_inserted(body, index + 1, self.line))
         return updated_node
 
 
