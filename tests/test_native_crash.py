@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -124,3 +125,39 @@ def test_lsp_survives_a_crashing_parse(tmp_path: Path) -> None:
         assert client.process.poll() is None
     finally:
         client.close()
+
+
+def _children(pid: int) -> set[int]:
+    try:
+        listed = Path(f"/proc/{pid}/task/{pid}/children").read_text()
+    except OSError:
+        return set()
+    return {int(child) for child in listed.split()}
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="needs Linux /proc")
+def test_pool_workers_die_with_a_killed_parent(tmp_path: Path) -> None:
+    for number in range(300):
+        write(tmp_path, f"m{number:03}.py", CUDA * 20)
+    command = [sys.executable, "-c", "from portcheck.cli import main; main()"]
+    process = subprocess.Popen(
+        [*command, "check", "--no-cache", "-j", "2", "."],
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + TIMEOUT
+    workers: set[int] = set()
+    while not workers and process.poll() is None and time.monotonic() < deadline:
+        workers = _children(process.pid)
+        time.sleep(0.05)
+    if not workers:
+        process.kill()
+        pytest.skip("the run ended before its pool started")
+    process.kill()
+    process.wait(TIMEOUT)
+    while time.monotonic() < deadline and any(Path(f"/proc/{w}").exists() for w in workers):
+        time.sleep(0.1)
+    alive = [w for w in workers if Path(f"/proc/{w}/status").exists()]
+    zombies = [w for w in alive if "zombie" in Path(f"/proc/{w}/status").read_text()]
+    assert alive == zombies, "pool workers outlived their parent"
