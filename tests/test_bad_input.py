@@ -93,7 +93,7 @@ def test_diagnostics_appear_in_text_output(tmp_path: Path) -> None:
     write(tmp_path, "py2.py", 'print "cuda"\n')
     result = run_cli("check", ".", cwd=tmp_path)
     assert "[parse-error] py2.py:1:" in result.stdout
-    assert result.exit_code == 0
+    assert result.exit_code == 1  # no file could be analysed: the gate says so
     assert "Traceback" not in result.stdout + result.stderr
 
 

@@ -19,8 +19,9 @@ def render(report: Report, *, show_suggestions: bool = True) -> str:
     for diagnostic in report.diagnostics:
         if diagnostic.code != EMPTY_FILE:  # counted in the summary: a line each is noise
             lines.append(f"{diagnostic.severity}: [{diagnostic.code}] {diagnostic.message}")
+    lines = [printable(line) for line in lines]  # paths and messages come from the code
     lines.append(summary(report))
-    return "\n".join(map(printable, lines)) + "\n"
+    return "\n".join(lines) + "\n"
 
 
 def location(finding: Finding) -> str:
