@@ -63,7 +63,7 @@ def run_isolated(work: Callable[[], Result], crashed: Callable[[], Result]) -> R
     return next(each_isolated(lambda _: work(), (None,), lambda _: crashed()))
 
 
-def _in_child(work: Callable[[Item], Result], items: Sequence[Item]) -> Iterator[object]:
+def _in_child(work: Callable[[Item], Result], items: Sequence[Item]) -> Iterator[Result | _Raised]:
     """The answers of one child, until it has done every item or has died."""
     reading, writing = os.pipe()
     sys.stdout.flush()

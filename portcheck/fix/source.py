@@ -85,12 +85,17 @@ def fix_source(
             break
         lost = _lost_by_libcst(current.module, current_text)
         if lost is None:
-            problem = "libcst does not reproduce the file byte for byte"
-            return _unchanged(text, first, problem, display_path, _replacements(first, text))
+            return _unchanged(
+                text,
+                first,
+                "libcst does not reproduce the file byte for byte",
+                display_path,
+                _replacements(first, text),
+            )
         new_text = apply_fixes(current.module, chosen).code + lost
-        problem = _parse_problem(new_text, current_text)
-        if problem is not None:
-            problem = f"the fixed code would not parse ({problem})"
+        parse_problem = _parse_problem(new_text, current_text)
+        if parse_problem is not None:
+            problem = f"the fixed code would not parse ({parse_problem})"
             return _unchanged(text, first, problem, display_path, _replacements(first, text))
         fixed.extend(finding for finding, _ in chosen)
         current_text = new_text

@@ -68,9 +68,7 @@ def _inserted(
         whitespace_before=cst.SimpleWhitespace(""), whitespace_after=cst.SimpleWhitespace(" ")
     )
     added = cst.Import(names=[cst.ImportAlias(cst.Name(PACKAGE))], semicolon=semicolon)
-    joined = before.with_changes(  # type: ignore[attr-defined]
-        body=(*smalls[: torch_at + 1], added, *smalls[torch_at + 1 :])
-    )
+    joined = before.with_changes(body=(*smalls[: torch_at + 1], added, *smalls[torch_at + 1 :]))
     return (*body[: index - 1], joined, *body[index:])
 
 
