@@ -3,11 +3,15 @@
 These are method calls on objects whose type a static tool cannot know, so the rule
 goes by the method name; a call that resolves to an imported name (``torch.cuda``
 itself, a library's ``cuda`` function) is left to the rules that know those names.
+``self.is_cuda = ...`` defines an attribute of the project's own class: neither that
+assignment nor its reads through ``self`` are the tensor property (renaming only the
+assignment broke timm's data loader on every device).
 """
 
 from __future__ import annotations
 
 import libcst as cst
+import libcst.matchers as m
 
 from portcheck import expressions
 from portcheck.prefilter import Needles
@@ -33,6 +37,11 @@ class TensorCuda(Rule):
         Valid("use_cuda = args.cuda\n"),
         Valid("import torch\ntorch.cuda.synchronize()\n"),
         Valid("x = model.cuda_graph_enabled\n"),
+        Valid(
+            "import torch\nclass Loader:\n    def __init__(self, device):\n"
+            "        self.is_cuda = device.type == 'cuda'\n"
+            "    def run(self):\n        if self.is_cuda:\n            pass\n"
+        ),
     )
     INVALID = (
         Invalid(
@@ -72,6 +81,8 @@ class TensorCuda(Rule):
             return
         if expressions.is_dotted_name(node) and self.qualified_names(node):
             return
+        if self._is_own_attribute(node):
+            return
         self.report(
             node,
             api="torch.Tensor.is_cuda",
@@ -80,6 +91,26 @@ class TensorCuda(Rule):
             evidence=EVIDENCE,
             fix=_rename_attribute(node, "is_npu"),
         )
+
+    def _is_own_attribute(self, node: cst.Attribute) -> bool:
+        """An ``is_cuda`` the project assigns itself: a store target, or a read of
+        ``self.is_cuda`` in a module that assigns ``self.is_cuda``."""
+        parent = self.parent(node)
+        if isinstance(parent, (cst.AssignTarget, cst.AnnAssign, cst.AugAssign)):
+            return parent.target is node
+        if not m.matches(node.value, m.Name("self")):
+            return False
+        if self._assigns_self_is_cuda is None:
+            self._assigns_self_is_cuda = bool(
+                m.findall(self.context.module, m.AssignTarget(target=_SELF_IS_CUDA))
+                or m.findall(self.context.module, m.AnnAssign(target=_SELF_IS_CUDA))
+            )
+        return self._assigns_self_is_cuda
+
+    _assigns_self_is_cuda: bool | None = None
+
+
+_SELF_IS_CUDA = m.Attribute(value=m.Name("self"), attr=m.Name("is_cuda"))
 
 
 def _rename_attribute(node: cst.Attribute, new_name: str) -> Fix:
