@@ -3,6 +3,7 @@ does not reproduce, symlinks out of the tree, hard links and owners."""
 
 from __future__ import annotations
 
+import importlib.metadata
 import json
 import os
 import subprocess
@@ -48,6 +49,12 @@ def fix(cwd: Path, *paths: str) -> dict[str, object]:
 def test_fix_keeps_every_line_ending(tmp_path: Path, source: bytes, expected: bytes) -> None:
     (tmp_path / "x.py").write_bytes(source)
     report = fix(tmp_path, ".")
+    if report["summary"]["fixed"] == 0:  # type: ignore[index]
+        # an older libcst (1.0.x on mixed endings) does not give the file back byte for
+        # byte: then the promise is no fix at all, never a changed line ending
+        assert _libcst_version() < (1, 9), "the newest libcst round-trips these files"
+        assert (tmp_path / "x.py").read_bytes() == source
+        return
     assert report["summary"]["fixed"] == 1  # type: ignore[index]
     assert (tmp_path / "x.py").read_bytes() == expected
 
@@ -113,3 +120,7 @@ def test_torch_npu_import_comes_before_code_on_the_same_line(
     (tmp_path / "x.py").write_text(source)
     fix(tmp_path, "x.py")
     assert (tmp_path / "x.py").read_text() == expected
+
+
+def _libcst_version() -> tuple[int, ...]:
+    return tuple(int(part) for part in importlib.metadata.version("libcst").split(".")[:2])
