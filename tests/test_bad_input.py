@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import random
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +32,7 @@ def _check_with_good_file(tmp_path: Path) -> tuple[int, dict[str, Any]]:
         ("latin1.py", "x = 'caf\u00e9 cuda'\n".encode("latin-1"), "decode-error"),
         ("nul.py", b"import torch\x00\x00torch.cuda\n", "binary-file"),
         ("empty.py", b"", "empty-file"),
-        ("junk.py", os.urandom(64) + b"\x00cuda", "binary-file"),
+        ("junk.py", random.Random(16).randbytes(64) + b"\x00cuda", "binary-file"),
     ],
 )
 def test_bad_file_becomes_one_diagnostic(
