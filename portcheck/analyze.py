@@ -82,8 +82,8 @@ class Analyzer:
         result.suppressions = scan_suppressions(source.text, source_file.kind)
         with fewer_collections():
             try:
-                if source_file.kind == "text":
-                    result.findings = self._check_text(source_file.display, source.text)
+                if source_file.kind in ("text", "requirements"):
+                    result.findings = self._check_text(source_file, source.text)
                 elif source_file.kind == "python":
                     self._check_python(source_file.display, source, result, keep_fixes)
                 elif source_file.kind == "notebook":
@@ -118,11 +118,13 @@ class Analyzer:
         result.findings.sort(key=Finding.sort_key)
         return result
 
-    def _check_text(self, display: str, text: str) -> list[Finding]:
+    def _check_text(self, source_file: SourceFile, text: str) -> list[Finding]:
+        display = source_file.display
         filename = display.rsplit("/", 1)[-1]
+        requirements = source_file.kind == "requirements"
         findings: list[Finding] = []
         for rule in self.rules():
-            if issubclass(rule, TextRule) and rule().applies_to(filename):
+            if issubclass(rule, TextRule) and rule().applies_to_file(filename, requirements):
                 findings.extend(rule().check(display, text, self.knowledge()))
         return findings
 

@@ -16,15 +16,15 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from portcheck import requirements
 from portcheck.model import Diagnostic
+from portcheck.source import read_source
 
 PYTHON_SUFFIXES = (".py", ".pyi")
 NATIVE_SUFFIXES = (".cu", ".cuh")
 NOTEBOOK_SUFFIX = ".ipynb"
 MANIFEST_NAMES = frozenset({"pyproject.toml", "setup.cfg"})
-MANIFEST_PATTERN = re.compile(
-    r"(requirements[\w.-]*\.(txt|in)|constraints[\w.-]*\.txt|environment[\w.-]*\.ya?ml)$"
-)
+MANIFEST_PATTERN = re.compile(r"environment[\w.-]*\.ya?ml$")
 _BUILT_IN_EXCLUDES = (
     ".git",
     ".hg",
@@ -68,10 +68,15 @@ class SourceFile:
 
     path: Path
     display: str
-    kind: str  # "python", "notebook" or "text"
+    kind: str  # "python", "notebook", "requirements" (pip's format) or "text"
 
 
-def file_kind(name: str) -> str | None:
+def file_kind(path: str) -> str | None:
+    """What a file is, from its ``/``-separated path (a bare name will do, except for
+    ``requirements/cuda.txt``, a requirements file by its directory)."""
+    name = path.rpartition("/")[2]
+    if requirements.is_requirements_file(path):
+        return "requirements"
     if name.endswith(PYTHON_SUFFIXES):
         return "python"
     if name.endswith(NOTEBOOK_SUFFIX):
@@ -135,19 +140,23 @@ def discover(
     patterns = (*defaults, *excludes)
     files: dict[str, SourceFile] = {}
     diagnostics: list[Diagnostic] = []
+    trees: list[str] = []
     for path in paths:
         display = display_path(path, root)
         if path.is_symlink() and not path.exists():
             diagnostics.append(_broken_link(path, display))
         elif path.is_dir():
+            trees.append(os.path.realpath(path))
             _walk(path, root, patterns, files, diagnostics, seen=set())
         elif path.exists():
-            kind = file_kind(path.name) or "python"
+            trees.append(os.path.realpath(path.parent))
+            kind = file_kind(display) or "python"
             files.setdefault(display, SourceFile(path, display, kind))
         else:
             diagnostics.append(
                 Diagnostic(display, "path-not-found", f"{display}: no such file or directory")
             )
+    _add_included_requirements(files, trees, root, patterns)
     return [files[key] for key in sorted(files)], sorted(diagnostics, key=Diagnostic.sort_key)
 
 
@@ -202,13 +211,43 @@ def _walk(
                 continue
             _walk(entry_path, root, patterns, files, diagnostics, seen)
             continue
-        kind = file_kind(entry.name)
+        kind = file_kind(display)
         if kind is None:
             continue
         if entry.is_symlink() and not is_file:
             diagnostics.append(_broken_link(entry_path, display))
             continue
         files.setdefault(display, SourceFile(entry_path, display, kind))
+
+
+def _add_included_requirements(
+    files: dict[str, SourceFile], trees: Sequence[str], root: Path, patterns: Sequence[str]
+) -> None:
+    """Add the files that requirements files pull in with ``-r``/``-c``, as pip resolves
+    them (relative to the including file), whatever their names, transitively. Only files
+    inside an audited tree (a directory of the run, or the directory of a file named on
+    the command line) and not excluded are read; a file already listed is not read
+    twice, so include cycles end."""
+    pending = [file for file in files.values() if file.kind == "requirements"]
+    while pending:
+        including = pending.pop()
+        source = read_source(including.path, including.display)
+        if isinstance(source, Diagnostic):
+            continue  # the analysis of the file reports it
+        for name in requirements.included_files(source.text):
+            path = Path(os.path.normpath(including.path.parent / name))
+            display = display_path(path, root)
+            if display in files or not _inside(path, trees) or not path.is_file():
+                continue
+            if is_excluded(display, patterns):
+                continue
+            files[display] = SourceFile(path, display, "requirements")
+            pending.append(files[display])
+
+
+def _inside(path: Path, trees: Sequence[str]) -> bool:
+    real = os.path.realpath(path)
+    return any(os.path.commonpath((real, tree)) == tree for tree in trees)
 
 
 def _broken_link(path: Path, display: str) -> Diagnostic:

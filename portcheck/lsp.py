@@ -64,7 +64,7 @@ class PortcheckServer(LanguageServer):
             return None
         path = Path(document.path)
         kind = file_kind(path.name)
-        if kind not in ("python", "text"):
+        if kind not in ("python", "text", "requirements"):
             return None  # notebooks reach a server cell by cell: checked by the CLI instead
         return SourceFile(path, display_path(path, Path.cwd()), kind)
 

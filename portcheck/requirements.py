@@ -1,17 +1,44 @@
 """Reading dependency declarations: requirement names and the lines that declare them.
 
-Manifests are read as text (never installed, never executed); a name is looked up in
-the knowledge base after PEP 503 normalisation so ``Flash_Attn`` is ``flash-attn``.
+Manifests are read as text (never installed, never executed). What a line names is
+packaging's answer wherever packaging has one: PEP 508 requirements (``name @ url``
+included) by :class:`packaging.requirements.Requirement`, wheel and sdist file names by
+:func:`packaging.utils.parse_wheel_filename` / ``parse_sdist_filename``, and every name
+goes through :func:`portcheck.knowledge.normalise_distribution` (``Flash_Attn`` is
+``flash-attn``).
 """
 
 from __future__ import annotations
 
+import posixpath
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from urllib.parse import unquote, urlsplit
+
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.utils import (
+    InvalidSdistFilename,
+    InvalidWheelFilename,
+    parse_sdist_filename,
+    parse_wheel_filename,
+)
+
+from portcheck.knowledge.model import normalise_distribution
 
 REQUIREMENT_NAME = re.compile(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
+"""The leading name of a line packaging rejects (``torch>=2.0,``): better than nothing."""
 CUDA_INDEX = re.compile(r"/(cu\d{2,3})\b|\+cu\d{2,3}\b")
+REQUIREMENTS_NAME = re.compile(r"requirements[\w.-]*\.(txt|in)$|constraints[\w.-]*\.txt$")
+REQUIREMENTS_DIRECTORY = "requirements"
+"""vllm's ``requirements/cuda.txt``: every ``.txt``/``.in`` file under such a directory."""
+EDITABLE = re.compile(r"^(?:-e|--editable)(?:\s*=\s*|\s+|(?=[^\s=]))(?P<location>\S+)")
+INCLUDE = re.compile(
+    r"^(?:-r|-c|--requirement|--constraint)(?:\s*=\s*|\s+|(?=[^\s=]))(?P<file>\S.*?)\s*$"
+)
+ARCHIVE_SUFFIXES = (".whl", ".tar.gz", ".zip", ".tar.bz2", ".tgz", ".tar")
+TRAILING_OPTIONS = re.compile(r"\s+--?[A-Za-z].*$")
+"""Per-requirement options after a requirement (``--hash=sha256:...``)."""
 
 
 @dataclass(frozen=True)
@@ -24,28 +51,95 @@ class Declaration:
     name: str
 
 
-def normalise(name: str) -> str:
-    return re.sub(r"[-_.]+", "-", name).lower()
+def is_requirements_file(path: str) -> bool:
+    """A pip requirements file by its ``/``-separated path: ``requirements*.txt``,
+    ``requirements*.in``, ``constraints*.txt``, or a ``.txt``/``.in`` file anywhere under
+    a directory named ``requirements``. Files that another one pulls in with ``-r``/``-c``
+    are found by :func:`included_files` instead."""
+    directories, _, filename = path.rpartition("/")
+    if REQUIREMENTS_NAME.match(filename):
+        return True
+    return filename.endswith((".txt", ".in")) and REQUIREMENTS_DIRECTORY in directories.split("/")
 
 
 def requirement_name(spec: str) -> str | None:
+    """The normalised distribution a requirement string names: a PEP 508 requirement
+    (``flash-attn>=2``, ``flash_attn @ https://...``), a wheel or sdist URL or path
+    (``.../flash_attn-2.5.8+cu122torch2.3-cp310-cp310-linux_x86_64.whl``), or a VCS URL
+    with ``#egg=flash_attn``. None when the text names no distribution."""
+    spec = TRAILING_OPTIONS.sub("", spec.strip())
+    if not spec:
+        return None
+    location = spec.split(";", 1)[0].strip()
+    if location.lower().endswith(ARCHIVE_SUFFIXES):  # pip reads these as files, not names
+        return _location_name(location)
+    try:
+        return normalise_distribution(Requirement(spec).name)
+    except InvalidRequirement:
+        pass
+    named = _location_name(location)
+    if named is not None or "/" in location or ":" in location or location.startswith("."):
+        return named
     match = REQUIREMENT_NAME.match(spec)
-    return normalise(match.group(1)) if match else None
+    return normalise_distribution(match.group(1)) if match else None
+
+
+def _location_name(location: str) -> str | None:
+    """The distribution behind a URL or path: its ``#egg=`` fragment, else its wheel or
+    sdist file name."""
+    parts = urlsplit(location)
+    for field in parts.fragment.split("&"):
+        key, _, value = field.partition("=")
+        if key == "egg" and value:
+            return normalise_distribution(re.split(r"[^A-Za-z0-9._-]", value, maxsplit=1)[0])
+    filename = unquote(posixpath.basename(parts.path))
+    if filename.endswith(".whl"):
+        try:
+            return normalise_distribution(parse_wheel_filename(filename)[0])
+        except InvalidWheelFilename:
+            return None
+    try:
+        return normalise_distribution(parse_sdist_filename(filename)[0])
+    except InvalidSdistFilename:
+        return None
 
 
 def requirements_txt(text: str) -> Iterator[Declaration]:
-    """Declarations of a pip requirements file; option lines are yielded with name ''."""
+    """Declarations of a pip requirements file; option lines are yielded with name ''
+    except ``-e``/``--editable``, which names what it installs (``#egg=`` or a wheel)."""
     for number, raw in enumerate(text.splitlines(), start=1):
-        line = raw.split(" #", 1)[0].strip()
-        if not line or line.startswith("#"):
+        line = _without_comment(raw).strip()
+        if not line:
             continue
         column = raw.index(line[0]) + 1
         if line.startswith("-"):
-            yield Declaration(number, column, line, "")
+            editable = EDITABLE.match(line)
+            name = _location_name(editable["location"]) if editable else None
+            yield Declaration(number, column, line, name or "")
             continue
         name = requirement_name(line)
         if name:
             yield Declaration(number, column, line, name)
+
+
+def _without_comment(line: str) -> str:
+    """pip's rule: ``#`` starts a comment at the line's start or after whitespace, so a
+    URL's ``#egg=`` fragment stays."""
+    return "" if line.lstrip().startswith("#") else re.split(r"\s#", line, maxsplit=1)[0]
+
+
+def included_files(text: str) -> Iterator[str]:
+    """The files a requirements file pulls in with ``-r``/``-c`` (``--requirement``,
+    ``--constraint``), as written; URLs and paths built from environment variables are
+    left out (nothing is fetched, nothing is guessed)."""
+    for raw in text.splitlines():
+        match = INCLUDE.match(_without_comment(raw).strip())
+        if match is None:
+            continue
+        name = match["file"]
+        if "://" in name or "$" in name:
+            continue
+        yield name
 
 
 def locate(text: str, specs: list[str]) -> Iterator[Declaration]:

@@ -218,5 +218,11 @@ class TextRule(RuleInfo):
     def applies_to(self, filename: str) -> bool:
         raise NotImplementedError
 
+    def applies_to_file(self, filename: str, requirements: bool) -> bool:
+        """Whether the rule reads a file: ``requirements`` is true for every pip
+        requirements file, whatever its name (``requirements/cuda.txt``, a file pulled in
+        with ``-r``); by default the file name decides (:meth:`applies_to`)."""
+        return self.applies_to(filename)
+
     def check(self, path: str, text: str, knowledge: Knowledge) -> list[Finding]:
         raise NotImplementedError

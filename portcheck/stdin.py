@@ -27,7 +27,7 @@ def stdin_source_file(stdin_filename: str | None, root: Path) -> SourceFile:
     if not stdin_filename:
         return SourceFile(Path(STDIN_NAME), STDIN_NAME, "python")
     path = Path(stdin_filename)
-    return SourceFile(path, display_path(path, root), file_kind(path.name) or "python")
+    return SourceFile(path, display_path(path, root), file_kind(path.as_posix()) or "python")
 
 
 def analyze_stdin(analyzer: Analyzer, raw: bytes, source_file: SourceFile) -> FileResult:

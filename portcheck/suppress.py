@@ -60,7 +60,7 @@ class Suppressed:
 
 def scan(text: str, kind: str) -> tuple[Suppression, ...]:
     """Every suppression comment of a python or text file (the kinds of :mod:`discover`)."""
-    if kind not in ("python", "text") or MARKER not in text:
+    if kind not in ("python", "text", "requirements") or MARKER not in text:
         return ()
     comments = _python_comments(text) if kind == "python" else _text_comments(text)
     found: list[Suppression] = []

@@ -1,10 +1,13 @@
 """PC009: CUDA-only packages declared in dependency manifests.
 
 A requirement on flash-attn or cupy-cuda12x fails to install, or installs and fails at
-import, on an Ascend machine; the finding sits on the declaring line. Covered:
-``requirements*.txt``, ``pyproject.toml`` (PEP 621 dependencies and optional
-dependencies), ``setup.cfg`` ``install_requires`` and ``environment.yml`` pip lists.
-``setup.py`` is Python and is covered by PC010.
+import, on an Ascend machine; the finding sits on the declaring line. Covered: pip
+requirements files (``requirements*.txt``/``.in``, ``constraints*.txt``, every
+``.txt``/``.in`` under a ``requirements/`` directory, files pulled in with ``-r``/``-c``;
+``-e``/VCS lines with ``#egg=``, ``name @ url`` and wheel URLs or file names),
+``pyproject.toml`` (PEP 621 dependencies and optional dependencies), ``setup.cfg``
+``install_requires`` and ``environment.yml`` pip lists. ``setup.py`` is Python and is
+covered by PC010.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ import sys
 from typing import Any
 
 from portcheck import requirements
-from portcheck.knowledge import Knowledge
+from portcheck.knowledge import Knowledge, normalise_distribution
 from portcheck.model import Finding
 from portcheck.rule import TextExample, TextRule
 
@@ -26,7 +29,6 @@ if sys.version_info >= (3, 11):
 else:
     import tomli as tomllib
 
-REQUIREMENTS_FILE = re.compile(r"requirements[\w.-]*\.(txt|in)$|constraints[\w.-]*\.txt$")
 CONDA_FILE = re.compile(r"environment[\w.-]*\.ya?ml$")
 CONDA_ITEM = re.compile(r"^\s*-\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
 CUDA_INDEX_EVIDENCE = "PyTorch wheel indexes: /whl/cuXXX serves builds linked against CUDA"
@@ -65,10 +67,27 @@ class CudaDependency(TextRule):
             "setup.cfg", "[options]\ninstall_requires =\n    numpy\n    bitsandbytes\n", count=1
         ),
         TextExample("environment.yml", "dependencies:\n  - pip:\n    - pynvml\n", count=1),
+        TextExample(
+            "requirements.txt",
+            "-e git+https://github.com/Dao-AILab/flash-attention.git#egg=flash_attn\n",
+            api="flash-attn",
+            count=1,
+        ),
+        TextExample(
+            "requirements.txt",
+            "https://github.com/Dao-AILab/flash-attention/releases/download/v2.5.8/"
+            "flash_attn-2.5.8+cu122torch2.3cxx11abiFALSE-cp310-cp310-linux_x86_64.whl\n"
+            "apex @ git+https://github.com/NVIDIA/apex\n",
+            api="flash-attn",
+            count=2,
+        ),
     )
 
     def applies_to(self, filename: str) -> bool:
         return is_manifest(filename)
+
+    def applies_to_file(self, filename: str, requirements: bool) -> bool:
+        return requirements or is_manifest(filename)
 
     def check(self, path: str, text: str, knowledge: Knowledge) -> list[Finding]:
         findings = []
@@ -90,7 +109,8 @@ class CudaDependency(TextRule):
             "rule": self.id,
             "source": declaration.text,
         }
-        if requirements.uses_cuda_build(declaration.text):
+        fact = knowledge.package(declaration.name) if declaration.name else None
+        if fact is None and requirements.uses_cuda_build(declaration.text):
             return Finding(
                 **location,
                 api="torch-cuda-build",
@@ -100,9 +120,6 @@ class CudaDependency(TextRule):
                 fixable=False,
                 evidence=CUDA_INDEX_EVIDENCE,
             )
-        if not declaration.name:
-            return None
-        fact = knowledge.package(declaration.name)
         if fact is None:
             return None
         message = f"CUDA-only package `{fact.distribution}` declared"
@@ -123,7 +140,7 @@ def is_manifest(filename: str) -> bool:
     """A dependency manifest this module can read (``setup.py`` aside)."""
     return (
         filename in ("pyproject.toml", "setup.cfg")
-        or REQUIREMENTS_FILE.match(filename) is not None
+        or requirements.is_requirements_file(filename)
         or CONDA_FILE.match(filename) is not None
     )
 
@@ -173,5 +190,5 @@ def _conda_declarations(text: str):
     for number, line in enumerate(text.splitlines(), start=1):
         match = CONDA_ITEM.match(line)
         if match and not line.rstrip().endswith(":"):
-            name = requirements.normalise(match.group(1))
+            name = normalise_distribution(match.group(1))
             yield requirements.Declaration(number, match.start(1) + 1, line.strip("- \t"), name)

@@ -42,6 +42,9 @@ class TorchPin(TextRule):
     def applies_to(self, filename: str) -> bool:
         return is_manifest(filename)
 
+    def applies_to_file(self, filename: str, requirements: bool) -> bool:
+        return requirements or is_manifest(filename)
+
     def check(self, path: str, text: str, knowledge: Knowledge) -> list[Finding]:
         findings = []
         for declaration in manifest_declarations(path, text):

@@ -6,10 +6,11 @@ files are the only place where facts live as dicts.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
+
+from packaging.utils import canonicalize_name
 
 Category = Literal["auto", "rewrite", "blocker", "caution"]
 CATEGORIES: tuple[str, ...] = ("auto", "rewrite", "blocker", "caution")
@@ -119,5 +120,6 @@ class ShimFacts:
 
 
 def normalise_distribution(name: str) -> str:
-    """PEP 503 normalised distribution name (``Flash_Attn`` → ``flash-attn``)."""
-    return re.sub(r"[-_.]+", "-", name).lower()
+    """PEP 503 normalised distribution name (``Flash_Attn`` → ``flash-attn``): the one
+    normaliser of the knowledge base and the manifests alike, packaging's."""
+    return canonicalize_name(name)
