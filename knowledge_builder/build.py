@@ -16,6 +16,7 @@ from pathlib import Path
 
 from knowledge_builder.derive import derive_release, dumps
 from knowledge_builder.metadata import torch_requirement
+from knowledge_builder.output import write_outputs
 from knowledge_builder.wheel import WheelReader
 from portcheck.knowledge.load import RELEASES_FILE, curated_env_probes, curated_probes, data_dir
 
@@ -191,18 +192,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out-dir", type=Path, default=None)
     parser.add_argument("--check", action="store_true", help="fail if the files would change")
     args = parser.parse_args(argv)
-    out_dir = args.out_dir or data_dir()
-    stale = []
-    for name, text in build(args.wheel_dir).items():
-        target = out_dir / name
-        if target.exists() and target.read_text(encoding="utf-8") == text:
-            continue
-        stale.append(name)
-        if not args.check:
-            target.write_text(text, encoding="utf-8", newline="\n")
-    verb = "stale" if args.check else "written"
-    print(f"{verb}: {', '.join(stale) if stale else 'nothing (up to date)'}")
-    return 1 if args.check and stale else 0
+    return write_outputs(build(args.wheel_dir), args.out_dir or data_dir(), args.check)
 
 
 if __name__ == "__main__":

@@ -37,6 +37,7 @@ INCLUDE = re.compile(
     r"^(?:-r|-c|--requirement|--constraint)(?:\s*=\s*|\s+|(?=[^\s=]))(?P<file>\S.*?)\s*$"
 )
 ARCHIVE_SUFFIXES = (".whl", ".tar.gz", ".zip", ".tar.bz2", ".tgz", ".tar")
+LOCAL_LABEL = re.compile(r"\+[A-Za-z0-9.]+")
 TRAILING_OPTIONS = re.compile(r"\s+--?[A-Za-z].*$")
 """Per-requirement options after a requirement (``--hash=sha256:...``)."""
 
@@ -73,15 +74,25 @@ def requirement_name(spec: str) -> str | None:
     location = spec.split(";", 1)[0].strip()
     if location.lower().endswith(ARCHIVE_SUFFIXES):  # pip reads these as files, not names
         return _location_name(location)
-    try:
-        return normalise_distribution(Requirement(spec).name)
-    except InvalidRequirement:
-        pass
+    requirement = parsed(spec)
+    if requirement is not None:
+        return normalise_distribution(requirement.name)
     named = _location_name(location)
     if named is not None or "/" in location or ":" in location or location.startswith("."):
         return named
     match = REQUIREMENT_NAME.match(spec)
     return normalise_distribution(match.group(1)) if match else None
+
+
+def parsed(spec: str) -> Requirement | None:
+    """packaging's reading of a requirement string, markers aside and with local version
+    labels dropped: ``torch==2.3.1+cu121`` pins torch 2.3.1 (PEP 440 would match only that
+    local build), and pip takes ``torch>=2.1+cu118``, which PEP 440 rejects. None when
+    packaging cannot read it."""
+    try:
+        return Requirement(LOCAL_LABEL.sub("", spec.split(";", 1)[0].strip()))
+    except InvalidRequirement:
+        return None
 
 
 def _location_name(location: str) -> str | None:

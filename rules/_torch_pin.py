@@ -11,16 +11,16 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from packaging.requirements import InvalidRequirement, Requirement
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
 
-from portcheck.knowledge import Knowledge, TorchRequirement, release_table
+from portcheck import requirements
+from portcheck.knowledge import Knowledge, TorchRequirement, normalise_distribution, release_table
 
 TORCH_NAMES = frozenset({"torch", "pytorch"})
 CONDA_PIN = re.compile(r"^\s*(?:py)?torch\s*=\s*(?P<version>[0-9][0-9.]*)(?:\.\*)?\s*(?:=\S*)?$")
-"""conda's ``pytorch=2.3.1`` (one ``=``: a fuzzy ``2.3.1.*`` match; a build string may follow)."""
-LOCAL_LABEL = re.compile(r"\+[A-Za-z0-9.]+")
+"""conda's ``pytorch=2.3.1`` (one ``=``: a fuzzy ``2.3.1.*`` match; a build string may
+follow): conda's own syntax, which packaging does not read."""
 
 
 @dataclass(frozen=True)
@@ -39,13 +39,10 @@ def torch_specifier(spec: str) -> SpecifierSet | None:
     conda = CONDA_PIN.match(spec)
     if conda:
         return SpecifierSet(f"=={conda['version']}.*")
-    try:
-        requirement = Requirement(LOCAL_LABEL.sub("", spec.split(";", 1)[0].strip()))
-    except InvalidRequirement:
+    requirement = requirements.parsed(spec)
+    if requirement is None or normalise_distribution(requirement.name) not in TORCH_NAMES:
         return None
-    if requirement.name.lower() not in TORCH_NAMES or not str(requirement.specifier):
-        return None
-    return requirement.specifier
+    return requirement.specifier if str(requirement.specifier) else None
 
 
 def _allows(specifier: SpecifierSet, row: TorchRequirement) -> bool:

@@ -1,21 +1,20 @@
 """PC010: CUDA-only packages in ``setup()``'s ``install_requires``/``extras_require``.
 
 ``setup.py`` is a program, so it is read as Python: only string literals inside those
-keyword arguments of a ``setup(...)`` call count as declarations.
+keyword arguments of a ``setup(...)`` call count as declarations
+(:mod:`rules._setup_requirements`).
 """
 
 from __future__ import annotations
 
 import libcst as cst
 
-from portcheck import expressions, requirements
+from portcheck import requirements
 from portcheck.prefilter import Needles
 from portcheck.rule import Invalid, Rule, Valid
 
 from ._advice import package_suggestion
-
-REQUIREMENT_KEYWORDS = frozenset({"install_requires", "extras_require", "setup_requires"})
-SETUP_FUNCTIONS = frozenset({"setuptools.setup", "distutils.core.setup"})
+from ._setup_requirements import REQUIREMENT_KEYWORDS, setup_requirements
 
 
 class SetupRequires(Rule):
@@ -43,17 +42,11 @@ class SetupRequires(Rule):
     )
 
     def visit_Call(self, node: cst.Call) -> None:
-        if not self.qualified_names(node.func) & SETUP_FUNCTIONS:
-            return
-        for arg in node.args:
-            if arg.keyword is None or arg.keyword.value not in REQUIREMENT_KEYWORDS:
-                continue
-            for string in expressions.string_literals(arg.value):
-                self._check_requirement(string)
+        for string, text in setup_requirements(self, node):
+            self._check_requirement(string, text)
 
-    def _check_requirement(self, node: cst.CSTNode) -> None:
-        text = expressions.string_value(node)
-        name = requirements.requirement_name(text) if text else None
+    def _check_requirement(self, node: cst.CSTNode, text: str) -> None:
+        name = requirements.requirement_name(text)
         fact = self.knowledge.package(name) if name else None
         if fact is None:
             return

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 from portcheck.knowledge import Knowledge
 from portcheck.model import Finding
-from portcheck.rule import TextExample, TextRule
+from portcheck.rule import TextExample
 
+from ._manifest import ManifestRule, manifest_declarations
 from ._torch_pin import pin_problem
-from .cuda_dependency import is_manifest, manifest_declarations
 
 
-class TorchPin(TextRule):
+class TorchPin(ManifestRule):
     id = "PC020"
     name = "torch-pin-mismatch"
     summary = "torch pinned to a release the target torch_npu cannot run with"
@@ -39,12 +39,6 @@ class TorchPin(TextRule):
         TextExample("requirements.txt", "torch==2.3.1+cu121\n", api="torch", count=1),
     )
 
-    def applies_to(self, filename: str) -> bool:
-        return is_manifest(filename)
-
-    def applies_to_file(self, filename: str, requirements: bool) -> bool:
-        return requirements or is_manifest(filename)
-
     def check(self, path: str, text: str, knowledge: Knowledge) -> list[Finding]:
         findings = []
         for declaration in manifest_declarations(path, text):
@@ -54,19 +48,13 @@ class TorchPin(TextRule):
             if problem is None:
                 continue
             findings.append(
-                Finding(
-                    path=path,
-                    line=declaration.line,
-                    column=declaration.column,
-                    end_line=declaration.line,
-                    end_column=declaration.column + len(declaration.text),
-                    rule=self.id,
-                    source=declaration.text,
+                self.declared(
+                    path,
+                    declaration,
                     api="torch",
                     category=problem.category,  # type: ignore[arg-type]
                     message=problem.message,
                     suggestion=problem.suggestion,
-                    fixable=False,
                     evidence=problem.evidence,
                 )
             )

@@ -2,19 +2,18 @@
 
 The same check as PC020, for ``setup.py``, which is a program and so is read as Python:
 only string literals inside ``install_requires`` / ``extras_require`` / ``setup_requires``
-of a ``setup(...)`` call count.
+of a ``setup(...)`` call count (:mod:`rules._setup_requirements`, shared with PC010).
 """
 
 from __future__ import annotations
 
 import libcst as cst
 
-from portcheck import expressions
 from portcheck.prefilter import Needles
 from portcheck.rule import Invalid, Rule, Valid
 
+from ._setup_requirements import REQUIREMENT_KEYWORDS, setup_requirements
 from ._torch_pin import pin_problem
-from .setup_requires import REQUIREMENT_KEYWORDS, SETUP_FUNCTIONS
 
 
 class TorchPinSetup(Rule):
@@ -37,20 +36,14 @@ class TorchPinSetup(Rule):
     )
 
     def visit_Call(self, node: cst.Call) -> None:
-        if not self.qualified_names(node.func) & SETUP_FUNCTIONS:
-            return
-        for arg in node.args:
-            if arg.keyword is None or arg.keyword.value not in REQUIREMENT_KEYWORDS:
-                continue
-            for string in expressions.string_literals(arg.value):
-                text = expressions.string_value(string)
-                problem = pin_problem(text, self.knowledge) if text else None
-                if problem is not None:
-                    self.report(
-                        string,
-                        api="torch",
-                        category=problem.category,  # type: ignore[arg-type]
-                        message=problem.message,
-                        suggestion=problem.suggestion,
-                        evidence=problem.evidence,
-                    )
+        for string, text in setup_requirements(self, node):
+            problem = pin_problem(text, self.knowledge)
+            if problem is not None:
+                self.report(
+                    string,
+                    api="torch",
+                    category=problem.category,  # type: ignore[arg-type]
+                    message=problem.message,
+                    suggestion=problem.suggestion,
+                    evidence=problem.evidence,
+                )
