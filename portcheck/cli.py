@@ -511,12 +511,15 @@ def list_rules() -> None:
 def explain(name: str) -> None:
     """Explain what NAME (e.g. torch.cuda.nvtx.range_push) becomes on Ascend, with evidence."""
     from portcheck.knowledge import explain as explain_name
+    from portcheck.knowledge.explain import near_names
 
     text = explain_name(name)
     if text is None:
+        near = " or ".join(near_names(name))
         raise PortcheckError(
-            f"{name}: not in the knowledge base; `portcheck rules` lists the rules, and the "
-            "README says how to contribute a fact"
+            f"{name}: not in the knowledge base"
+            + (f" (did you mean {near}?)" if near else "")
+            + "; `portcheck rules` lists the rules, and the README says how to contribute a fact"
         )
     click.echo(text)
 

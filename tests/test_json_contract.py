@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from conftest import check_json, run_cli, write
 
 FINDING_FIELDS = {
@@ -101,3 +102,18 @@ def test_explain_shows_category_replacement_and_evidence() -> None:
 def test_explain_unknown_name_exits_two() -> None:
     result = run_cli("explain", "torch.cuda.not_a_real_name_at_all")
     assert result.exit_code == 2
+    assert "did you mean" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [
+        ("torch.cuda.synchronise", "did you mean torch.cuda.synchronize?"),
+        ("CUDA_VISIBLE_DEVICE", "did you mean CUDA_VISIBLE_DEVICES?"),
+        ("flash_atn", "did you mean flash_attn or flash-attn?"),
+    ],
+)
+def test_explain_suggests_near_names_for_an_unknown_one(typed: str, meant: str) -> None:
+    result = run_cli("explain", typed)
+    assert result.exit_code == 2
+    assert f"{typed}: not in the knowledge base ({meant})" in result.stderr

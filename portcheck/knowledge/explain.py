@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import difflib
+from functools import lru_cache
 from typing import Union
 
 from portcheck.knowledge.chips import CHIPS, Chip
@@ -95,6 +97,28 @@ def explain(name: str) -> str | None:
     out.extend(distributions)
     out.extend(coverage)
     return "\n".join(out) + "\n"
+
+
+def near_names(name: str, most: int = 3) -> list[str]:
+    """Known names that look like ``name`` (a typo, another spelling), closest first:
+    APIs, environment variables, distributions and their modules, and operators with
+    coverage facts, of every bundled release."""
+    return difflib.get_close_matches(name, _known_names(), n=most, cutoff=0.8)
+
+
+@lru_cache(maxsize=1)
+def _known_names() -> tuple[str, ...]:
+    names: set[str] = set()
+    for target in known_targets():
+        knowledge = load_knowledge(target)
+        names.update(fact.api for fact in knowledge.module_facts())
+        names.update(fact.name for fact in knowledge.env_facts())
+        for package in knowledge.package_facts():
+            names.add(package.distribution)
+            names.update(package.modules)
+        if knowledge.coverage is not None:
+            names.update(fact.api for fact in knowledge.coverage.api_facts())
+    return tuple(sorted(names))
 
 
 def _distributions(module: str) -> list[str]:
