@@ -160,9 +160,11 @@ def _message(fact: ApiFact, name: str, how: str) -> str:
     library = fact.api
     verb = {"import": "Import of", "call": "Call to", "decorator": "Kernel decorated with"}[how]
     if fact.category == "caution":  # runs on Ascend, through a counterpart or with limits
-        text = (
-            f"{verb} `{name}` from `{library}`, which needs its Ascend set-up or has limits there"
-        )
+        where = "" if name == library else f" from `{library}`"
+        text = f"{verb} `{name}`{where}, which needs its Ascend set-up or has limits there"
+    elif name == library:  # the fact is about this very name: say it once
+        what = "the CUDA-only library" if "." not in name else "CUDA-only"
+        text = f"{verb} {what} `{name}`"
     else:
         text = f"{verb} `{name}` from the CUDA-only library `{library}`"
     if fact.replacement:

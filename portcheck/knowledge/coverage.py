@@ -48,8 +48,8 @@ class CoverageFact:
             "no-kernel": f"{npu} has no NPU kernel for {op} (`{self.api}`), so on {where} it "
             "falls back to the CPU with a warning or fails; Ascend's list does not cover it "
             "(unverified)",
-            "dtype-unsupported": f"`{self.api}` is not supported on {where} (Ascend's support "
-            "list): NPU tensors of this dtype cannot be created or computed",
+            "dtype-unsupported": f"Ascend's support list has no `{self.api}` on {where}: "
+            "NPU tensors of this dtype cannot be created or computed",
             "dtype-unlisted": f"`{self.api}` is unverified on {where}: Ascend's support list "
             "names it for no operator, so expect kernels to reject it or compute it by casts",
         }.get(self.reason, f"`{self.api}` has limited support on {where}")
