@@ -196,6 +196,8 @@ def _walk(
         entry_path = Path(entry.path)
         display = display_path(entry_path, root)
         if is_excluded(display, patterns) or is_excluded(entry.name, patterns):
+            if entry.name in patterns and entry.name in VENDORED_DIRECTORIES:
+                _note_vendored(entry_path, display, diagnostics)
             continue
         try:
             is_dir = entry.is_dir()
@@ -218,6 +220,34 @@ def _walk(
             diagnostics.append(_broken_link(entry_path, display))
             continue
         files.setdefault(display, SourceFile(entry_path, display, kind))
+
+
+VENDORED_SKIPPED = "vendored-skipped"
+
+
+def _note_vendored(directory: Path, display: str, diagnostics: list[Diagnostic]) -> None:
+    """One line for a vendored tree the run skips, with the number of files it would
+    have read there, so that a skip is never silent."""
+    try:
+        if not directory.is_dir() or directory.is_symlink():
+            return
+    except OSError:
+        return
+    count = 0
+    for folder, subdirectories, names in os.walk(directory, onerror=lambda _error: None):
+        subdirectories[:] = [name for name in subdirectories if name not in _BUILT_IN_EXCLUDES]
+        relative = Path(folder).relative_to(directory).as_posix()
+        count += sum(1 for name in names if file_kind(f"{relative}/{name}") is not None)
+    noun = "file" if count == 1 else "files"
+    diagnostics.append(
+        Diagnostic(
+            display,
+            VENDORED_SKIPPED,
+            f"{display}: vendored tree skipped ({count:,} {noun} to check; "
+            "--include-vendored checks it)",
+            severity="info",
+        )
+    )
 
 
 def _add_included_requirements(

@@ -123,3 +123,20 @@ def test_vendored_trees_are_skipped_unless_included(project: Path) -> None:
         "third_party/cutlass/python/cutlass/emit.py",
         "third_party/cutlass/include/gemm.cu",
     }
+
+
+def test_skipped_vendored_trees_are_named_with_their_file_counts(project: Path) -> None:
+    skipped = "third_party: vendored tree skipped (2 files to check; --include-vendored checks it)"
+    text = run_cli("check", ".", cwd=project).stdout
+    assert f"info: [vendored-skipped] {skipped}\n" in text
+    assert "; 1 vendored tree skipped (--include-vendored checks them)" in text
+    markdown = run_cli("report", "--format", "markdown", ".", cwd=project).stdout
+    assert "\n- third\\_party\\: vendored tree skipped \\(2 files to check;" in markdown
+    html = run_cli("report", "--format", "html", ".", cwd=project).stdout
+    assert 'id="vendored"' in html and skipped in html
+    _, report = check_json(".", cwd=project)
+    assert [d["path"] for d in report["diagnostics"] if d["code"] == "vendored-skipped"] == [
+        "third_party"
+    ]
+    _, included = check_json("--include-vendored", ".", cwd=project)
+    assert not [d for d in included["diagnostics"] if d["code"] == "vendored-skipped"]

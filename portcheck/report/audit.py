@@ -10,9 +10,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from portcheck.discover import VENDORED_SKIPPED
 from portcheck.inventory import Inventory, build_inventory
 from portcheck.knowledge import Knowledge, UnknownTargetError, load_knowledge
-from portcheck.model import Finding
+from portcheck.model import Diagnostic, Finding
 from portcheck.run import Report
 from portcheck.score import Area, Bucket, Score, by_directory, by_file, effort, native_lines
 
@@ -114,6 +115,12 @@ class Audit:
             },
             "inventory": self.inventory.to_json(),
         }
+
+
+def vendored_skipped(report: Report) -> list[Diagnostic]:
+    """The vendored trees the run skipped, one each with its file count (the audits name
+    them, so that a skip is never silent)."""
+    return [d for d in report.diagnostics if d.code == VENDORED_SKIPPED]
 
 
 def plural(count: int, noun: str) -> str:

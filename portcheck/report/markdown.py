@@ -11,7 +11,7 @@ import re
 from collections.abc import Sequence
 
 from portcheck.inventory import NONE_KNOWN
-from portcheck.report.audit import Audit, audit, plural
+from portcheck.report.audit import Audit, audit, plural, vendored_skipped
 from portcheck.report.terminal import printable
 from portcheck.run import Report
 from portcheck.score import ROOT_AREA
@@ -184,6 +184,16 @@ def _dependencies(view: Audit) -> list[str]:
     return [*lines, "</details>", ""]
 
 
+def _vendored(report: Report) -> list[str]:
+    """One bullet per vendored tree the run skipped, with its file count."""
+    skipped = vendored_skipped(report)
+    if not skipped:
+        return []
+    lines = ["Vendored trees, skipped (`--include-vendored` checks them):", ""]
+    lines.extend(f"- {escape(diagnostic.message)}" for diagnostic in skipped)
+    return [*lines, ""]
+
+
 def render(report: Report) -> str:
     view = audit(report)
     counts = report.counts()
@@ -197,6 +207,7 @@ def render(report: Report) -> str:
         f"{plural(report.files_checked, 'file')}, checked against "
         f"{code(report.target)} on {code(report.chip)}.",
         "",
+        *_vendored(report),
         *_effort(view),
         *_blockers(view),
         *_beyond_names(view),

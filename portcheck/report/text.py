@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from portcheck.model import Finding
+from portcheck.report.audit import vendored_skipped
 from portcheck.report.terminal import printable
 from portcheck.run import Report
 from portcheck.score import effort
@@ -69,6 +70,10 @@ def summary(report: Report) -> str:
         text += f"; {report.outside_diff} on lines unchanged since --diff-base"
     if report.handled:
         text += f"; {len(report.handled)} already handled beside NPU (not scored)"
+    vendored = len(vendored_skipped(report))
+    if vendored:
+        trees = "tree" if vendored == 1 else "trees"
+        text += f"; {vendored} vendored {trees} skipped (--include-vendored checks them)"
     empty = sum(1 for d in report.diagnostics if d.code == EMPTY_FILE)
     if empty:
         text += f"; {empty} empty {'file' if empty == 1 else 'files'}"
