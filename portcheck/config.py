@@ -336,10 +336,16 @@ def _resolve_chip(chip: str | None, where: str) -> str:
 
 
 def rebase_pattern(pattern: str, base: Path, root: Path) -> str:
-    """A config-relative glob with a ``/`` as a glob relative to the run root."""
-    if "/" not in pattern.rstrip("/") or base == root:
+    """A config-relative gitignore pattern anchored by a ``/`` (``src/gen.py``,
+    ``/build``), as one relative to the run root; a negation keeps its ``!``, a
+    trailing ``/`` stays, patterns without an anchoring ``/`` match at any depth as they are."""
+    negation = "!" if pattern.startswith("!") else ""
+    body = pattern[len(negation) :]
+    if "/" not in body.rstrip("/") or base == root:
         return pattern
-    return posixpath.relpath(posixpath.join(base.as_posix(), pattern), root.as_posix())
+    trailing = "/" if body.endswith("/") else ""
+    joined = posixpath.join(base.as_posix(), body.lstrip("/"))
+    return negation + "/" + posixpath.relpath(joined, root.as_posix()) + trailing
 
 
 def render_settings(settings: Settings) -> str:

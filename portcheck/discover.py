@@ -8,13 +8,14 @@ exception. Files named explicitly on the command line are always checked.
 
 from __future__ import annotations
 
-import fnmatch
 import os
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+
+import pathspec
 
 from portcheck import requirements
 from portcheck.model import Diagnostic
@@ -97,37 +98,20 @@ def display_path(path: Path, root: Path) -> str:
         return absolute.as_posix()
 
 
-def is_excluded(relative: str, patterns: Sequence[str]) -> bool:
-    """gitignore-like: a pattern matches any path component, or the whole relative path."""
-    names, globs, paths = _compiled(tuple(patterns))
-    for part in relative.split("/"):
-        part = os.path.normcase(part)
-        if part in names or any(glob(part) for glob in globs):
-            return True
-    return any(
-        fnmatch.fnmatch(relative, pattern) or fnmatch.fnmatch(relative, pattern + "/*")
-        for pattern in paths
-    )
+def is_excluded(relative: str, patterns: Sequence[str], directory: bool = False) -> bool:
+    """Whether ``exclude`` patterns skip a run-relative ``/``-separated path, with
+    gitignore semantics (pathspec, as git and ruff): ``build`` skips any file or directory
+    of that name, ``/build`` only the top one, ``build/`` only directories, a pattern with
+    an inner ``/`` is anchored to the root, ``*`` stays within a path component, ``**``
+    crosses them, and ``!keep.py`` re-includes what an earlier pattern skipped (not
+    inside a skipped directory, as in git). ``directory``: the path is a directory."""
+    return _spec(tuple(patterns)).match_file(f"{relative}/" if directory else relative)
 
 
 @lru_cache(maxsize=32)
-def _compiled(
-    patterns: tuple[str, ...],
-) -> tuple[frozenset[str], tuple[Callable[[str], object], ...], tuple[str, ...]]:
-    """The patterns sorted for speed (a walk asks thousands of times): plain names for a
-    set lookup, component globs compiled once (as ``fnmatch`` would), path patterns."""
-    names: set[str] = set()
-    globs: list[Callable[[str], object]] = []
-    paths: list[str] = []
-    for pattern in patterns:
-        pattern = pattern.rstrip("/")
-        if "/" in pattern:
-            paths.append(pattern)
-        elif any(character in pattern for character in "*?["):
-            globs.append(re.compile(fnmatch.translate(os.path.normcase(pattern))).match)
-        else:
-            names.add(os.path.normcase(pattern))
-    return frozenset(names), tuple(globs), tuple(paths)
+def _spec(patterns: tuple[str, ...]) -> pathspec.GitIgnoreSpec:
+    """Compiled once per pattern list: a walk asks thousands of times."""
+    return pathspec.GitIgnoreSpec.from_lines(patterns)
 
 
 def discover(
@@ -195,18 +179,21 @@ def _walk(
     for entry in entries:
         entry_path = Path(entry.path)
         display = display_path(entry_path, root)
-        if is_excluded(display, patterns) or is_excluded(entry.name, patterns):
-            if entry.name in patterns and entry.name in VENDORED_DIRECTORIES:
-                _note_vendored(entry_path, display, diagnostics)
-            continue
         try:
             is_dir = entry.is_dir()
             is_file = entry.is_file()
         except OSError as error:
-            link = entry.is_symlink()
-            diagnostics.append(
-                _broken_link(entry_path, display) if link else _unreachable(display, error)
-            )
+            if not is_excluded(display, patterns):
+                link = entry.is_symlink()
+                diagnostics.append(
+                    _broken_link(entry_path, display) if link else _unreachable(display, error)
+                )
+            continue
+        # outside the run root the path is absolute: only the entry's own name can match
+        matched = entry.name if os.path.isabs(display) else display
+        if is_excluded(matched, patterns, directory=is_dir):
+            if is_dir and entry.name in patterns and entry.name in VENDORED_DIRECTORIES:
+                _note_vendored(entry_path, display, diagnostics)
             continue
         if is_dir:
             if (entry_path / "pyvenv.cfg").exists():

@@ -10,6 +10,7 @@ the findings that come out of it.
 
 from __future__ import annotations
 
+import fnmatch
 import os
 import posixpath
 from collections.abc import Sequence
@@ -20,7 +21,6 @@ from typing import TYPE_CHECKING
 from portcheck.baseline import Baseline, absolute, hide
 from portcheck.baseline import load as load_baseline
 from portcheck.config import PerFileIgnore, Settings
-from portcheck.discover import is_excluded
 from portcheck.gitdiff import ChangedLines, changed_lines
 from portcheck.model import Finding
 from portcheck.suppress import UNUSED_SUPPRESSION, scan
@@ -119,9 +119,18 @@ def _ignored_in_file(finding: Finding, options: FilterOptions) -> bool:
     if relative.startswith("../"):
         return False
     return any(
-        finding.rule in entry.rules and is_excluded(relative, (entry.pattern,))
+        finding.rule in entry.rules and _matches(relative, entry.pattern)
         for entry in options.per_file_ignores
     )
+
+
+def _matches(relative: str, pattern: str) -> bool:
+    """A per-file-ignores glob: without ``/`` it matches any path component, with one the
+    whole path (``fnmatch``, whose ``*`` crosses ``/``: configurations rely on it)."""
+    pattern = pattern.rstrip("/")
+    if "/" not in pattern:
+        return any(fnmatch.fnmatch(part, pattern) for part in relative.split("/"))
+    return fnmatch.fnmatch(relative, pattern) or fnmatch.fnmatch(relative, pattern + "/*")
 
 
 def _in_diff(finding: Finding, changed: ChangedLines, root: str) -> bool:
