@@ -4,10 +4,11 @@ a distribution (``-e ...#egg=``, ``name @ url``, a wheel URL or file name) is un
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
-from conftest import check_json, write
+from conftest import check_json, run_cli, write
 
 FLASH_ATTN_WHEEL = "flash_attn-2.5.8+cu122torch2.3cxx11abiFALSE-cp310-cp310-linux_x86_64.whl"
 
@@ -127,3 +128,18 @@ def test_a_cuda_wheel_of_a_cuda_library_is_that_library_not_a_torch_build(tmp_pa
         ("requirements.txt", 1, "flash-attn"),
         ("requirements-torch.txt", 1, "torch-cuda-build"),
     }
+
+
+def test_standard_input_named_into_a_requirements_directory_is_read(tmp_path: Path) -> None:
+    result = run_cli(
+        "check",
+        "--format",
+        "json",
+        "--stdin-filename",
+        "requirements/cuda.txt",
+        "-",
+        cwd=tmp_path,
+        stdin="numpy\nflash-attn==2.5.8\n",
+    )
+    report = json.loads(result.stdout)
+    assert _declared(report) == {("requirements/cuda.txt", 2, "flash-attn")}
