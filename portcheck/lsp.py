@@ -63,10 +63,11 @@ class PortcheckServer(LanguageServer):
         if document.path is None:
             return None
         path = Path(document.path)
-        kind = file_kind(path.name)
+        display = display_path(path, Path.cwd())
+        kind = file_kind(display)  # the path, not the name: requirements/cuda.txt
         if kind not in ("python", "text", "requirements"):
             return None  # notebooks reach a server cell by cell: checked by the CLI instead
-        return SourceFile(path, display_path(path, Path.cwd()), kind)
+        return SourceFile(path, display, kind)
 
     def findings(self, document: TextDocument) -> list[Finding]:
         source_file = self.source_file(document)

@@ -157,6 +157,15 @@ def test_opened_file_gets_diagnostics_with_rule_category_and_suggestion(
     assert "torch.Tensor.cuda" in by_code
 
 
+def test_a_requirements_file_known_by_its_directory_gets_diagnostics(
+    client: Client, workspace: Path
+) -> None:
+    diagnostics = _open(client, workspace / "requirements" / "cuda.txt", "numpy\nflash-attn\n")
+    assert [(d["code"], d["data"]["api"], d["range"]["start"]["line"]) for d in diagnostics] == [
+        ("PC009", "flash-attn", 1)
+    ]
+
+
 def test_code_action_returns_the_safe_fix_as_a_workspace_edit(
     client: Client, workspace: Path
 ) -> None:
