@@ -63,18 +63,23 @@ def changed_lines(ref: str, cwd: Path) -> ChangedLines:
 
 def _git(arguments: list[str], cwd: Path, what: str = "") -> str:
     try:
-        completed = subprocess.run(
-            ["git", *arguments], cwd=cwd, capture_output=True, text=True, check=False
-        )
+        completed = subprocess.run(["git", *arguments], cwd=cwd, capture_output=True, check=False)
     except OSError as error:
         raise GitDiffError(f"--diff-base needs git on PATH ({error.strerror})") from error
     if completed.returncode != 0:
-        detail = completed.stderr.strip().splitlines()
+        detail = _text(completed.stderr).strip().splitlines()
         reason = detail[-1] if detail else f"git {arguments[0]} failed"
         if what:
             reason = f"unknown {what}"
         raise GitDiffError(f"--diff-base: {reason}")
-    return completed.stdout
+    return _text(completed.stdout)
+
+
+def _text(output: bytes) -> str:
+    """git's output as text: file names and diffed lines are bytes in no known encoding (a
+    latin-1 source, a name such as ``bad\\xff.py``), kept as the same surrogate escapes
+    that ``os.fsdecode`` gives the walked paths, so both name a file alike."""
+    return output.decode("utf-8", "surrogateescape")
 
 
 def parse_diff(diff: str) -> dict[str, frozenset[int] | None]:
@@ -125,9 +130,9 @@ def _unquote(text: str) -> str:
                 out.append(int(text[index + 1 : index + 4], 8))
                 index += 4
                 continue
-            out.extend(_QUOTED_ESCAPES.get(following, following).encode())
+            out.extend(_QUOTED_ESCAPES.get(following, following).encode("utf-8", "surrogateescape"))
             index += 2
             continue
-        out.extend(char.encode())
+        out.extend(char.encode("utf-8", "surrogateescape"))
         index += 1
-    return out.decode("utf-8", errors="replace")
+    return _text(bytes(out))

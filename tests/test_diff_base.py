@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from conftest import check_json, run_cli, write
 
+PORTCHECK = [sys.executable, "-c", "from portcheck.cli import main; main()"]
 OLD = "import torch\ntorch.cuda.synchronize()\n\n\ndef f():\n    return torch.cuda.device_count()\n"
 
 
@@ -99,3 +101,29 @@ def test_outside_a_git_repository_is_a_usage_error(tmp_path: Path) -> None:
     result = run_cli("check", "--diff-base", "HEAD", ".", cwd=tmp_path)
     assert result.exit_code == 2
     assert "--diff-base:" in result.stderr
+
+
+def test_latin1_sources_and_names_that_are_not_utf8_are_diffed(repo: Path) -> None:
+    """git prints changed lines and names as bytes: a latin-1 edit and untracked or tracked
+    names such as ``bad\\xff.py`` are read, not a UnicodeDecodeError (exit 2) in every format."""
+    cookie = b"# -*- coding: latin-1 -*-\n# caf\xe9\nimport torch\n"
+    (repo / "latin.py").write_bytes(cookie)
+    (repo / "tracked\udcfe.py").write_bytes(b"import torch\n")
+    git(repo, "add", ".")
+    git(repo, "commit", "-q", "-m", "odd bytes")
+    (repo / "latin.py").write_bytes(cookie + b"torch.cuda.synchronize()  # \xe9\n")
+    (repo / "tracked\udcfe.py").write_bytes(b"import torch\nx = 1\ntorch.cuda.synchronize()\n")
+    (repo / "bad\udcff.py").write_bytes(b"import torch\ntorch.cuda.synchronize()\n")
+    _, report = check_json("--diff-base", "HEAD", ".", cwd=repo)
+    assert sorted(_lines(report)) == [
+        ("bad\udcff.py", 2),
+        ("latin.py", 4),
+        ("tracked\udcfe.py", 3),
+    ]
+    for output_format in ("text", "html", "sarif", "github", "markdown"):
+        command = [*PORTCHECK, "check", "--no-cache", "--diff-base", "HEAD", "--format"]
+        completed = subprocess.run(
+            [*command, output_format, "."], cwd=repo, capture_output=True, timeout=120
+        )
+        assert completed.returncode == 1, (output_format, completed.stderr)
+        assert output_format == "markdown" or b"latin.py" in completed.stdout
