@@ -173,7 +173,8 @@ def main() -> None:
     "--fail-on",
     multiple=True,
     metavar="CATEGORY[,...]",
-    help="Fail when findings of these categories remain, or `none` [default: all].",
+    help="Fail when findings of these categories remain, and with `diagnostic` when a file "
+    "could not be analysed; `none` turns it off [default: all four categories].",
 )
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when findings remain.")
 @click.option(
@@ -339,7 +340,7 @@ def check(
         _write_output(output, text)
     else:  # with `check - --fix`, standard output carries the fixed source
         click.echo(text, nl=False, err=fix and STDIN_PATH in paths)
-    gate = evaluate(report, settings.fail_on, settings.fail_under)
+    gate = evaluate(report, settings.fail_on, settings.fail_under, settings.fail_on_diagnostics)
     if not exit_zero:
         for reason in gate.reasons:
             click.echo(f"portcheck: gate failed: {reason}", err=True)

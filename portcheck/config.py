@@ -73,6 +73,8 @@ class Settings:
     fail_on: tuple[Category, ...]
     baseline: Path | None
     chip: str = DEFAULT_CHIP
+    fail_on_diagnostics: bool = False
+    """``diagnostic`` in fail-on: a file that could not be analysed or was skipped fails."""
 
     @property
     def base_dir(self) -> Path:
@@ -260,7 +262,11 @@ def resolve_settings(
         exclude=tuple(table.get("exclude", DEFAULT_EXCLUDES)),
         extend_exclude=tuple(table.get("extend_exclude", ())),
         fail_under=fail_under,
-        fail_on=parse_categories(fail_on_values, from_cli("--fail-on", "fail_on")),
+        fail_on=parse_categories(
+            [value for value in fail_on_values if not _is_diagnostic(value)],
+            from_cli("--fail-on", "fail_on"),
+        ),
+        fail_on_diagnostics=any(_is_diagnostic(value) for value in fail_on_values),
         baseline=baseline,
         chip=_resolve_chip(
             overrides.chip or _named(table, "chip", where), from_cli("--chip", "chip")
@@ -304,15 +310,27 @@ def expand_codes(codes: Sequence[str], where: str, known: Mapping[str, str]) -> 
     return chosen
 
 
+FAIL_ON_DIAGNOSTIC = "diagnostic"
+"""The fail-on value beside the categories: files that could not be analysed fail too."""
+
+
+def _is_diagnostic(value: str) -> bool:
+    return value.strip().lower() in (FAIL_ON_DIAGNOSTIC, "diagnostics")
+
+
 def parse_categories(values: Sequence[str], where: str) -> tuple[Category, ...]:
-    """Category names (or ``none``) → the categories, in their canonical order."""
+    """Category names (``all`` for the four, or ``none``) → the categories, in order."""
     wanted = {value.strip().lower() for value in values if value.strip()}
     if wanted == {"none"}:
         return ()
+    if "all" in wanted:
+        wanted = (wanted - {"all"}) | set(CATEGORIES)
     unknown = sorted(wanted - set(CATEGORIES))
     if unknown:
+        choices = ", ".join(CATEGORIES)
         raise ConfigError(
-            f"{where}: unknown category {unknown[0]!r}; use {', '.join(CATEGORIES)} or none"
+            f"{where}: unknown category {unknown[0]!r}; use {choices}, all, {FAIL_ON_DIAGNOSTIC} "
+            "or none"
         )
     return tuple(category for category in CATEGORIES if category in wanted)
 
@@ -363,7 +381,10 @@ def render_settings(settings: Settings) -> str:
         "exclude": json.dumps(list(settings.exclude)),
         "extend-exclude": json.dumps(list(settings.extend_exclude)),
         "fail-under": json.dumps(settings.fail_under) if settings.fail_under is not None else "",
-        "fail-on": json.dumps(list(settings.fail_on)),
+        "fail-on": json.dumps(
+            [*settings.fail_on, *([FAIL_ON_DIAGNOSTIC] if settings.fail_on_diagnostics else [])]
+            or ["none"]
+        ),
         "baseline": json.dumps(str(settings.baseline)) if settings.baseline else "",
     }
     lines = [f"# resolved from {source}", SECTION]

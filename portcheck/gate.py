@@ -1,9 +1,11 @@
 """The gate: does this report fail the build? Exit codes follow ruff (0 pass, 1 fail).
 
-Three independent conditions, any of which fails: a finding of a ``--fail-on``
-category remains (every category by default, so any finding fails, as in ruff), the
-per-API readiness score is below ``--fail-under``, or not one file could be analysed
-(a tree of unreadable files would otherwise pass with a perfect score). The reasons are returned as
+Independent conditions, any of which fails: a finding of a ``--fail-on`` category
+remains (every category by default, so any finding fails, as in ruff), the per-API
+readiness score is below ``--fail-under``, not one file could be analysed (a tree of
+unreadable files would otherwise pass with a perfect score), or, with ``--fail-on
+diagnostic``, any file could not be analysed or was skipped (a syntax error, a file over
+the size limit: ruff fails on a syntax error too). The reasons are returned as
 sentences, because a gate that fails must say exactly why.
 """
 
@@ -32,7 +34,10 @@ class GateResult:
 
 
 def evaluate(
-    report: Report, fail_on: Sequence[Category] = CATEGORIES, fail_under: float | None = None
+    report: Report,
+    fail_on: Sequence[Category] = CATEGORIES,
+    fail_under: float | None = None,
+    fail_on_diagnostics: bool = False,
 ) -> GateResult:
     reasons: list[str] = []
     counts = report.counts()
@@ -51,6 +56,13 @@ def evaluate(
         reasons.append(
             f"none of the {report.files_checked} files could be analysed, so no finding and "
             "no score means anything (see the errors above)"
+        )
+    skipped = {d.path for d in report.diagnostics if d.severity in ("error", "warning")}
+    if fail_on_diagnostics and skipped:
+        noun = "file was" if len(skipped) == 1 else "files were"
+        reasons.append(
+            f"{len(skipped)} {noun} not analysed or only in part, and --fail-on includes "
+            "diagnostic (see the diagnostics above)"
         )
     if fail_under is not None and report.score.gate < fail_under:
         reasons.append(

@@ -75,3 +75,31 @@ def test_unknown_fail_on_category_is_a_usage_error(tmp_path: Path) -> None:
 
 def test_fail_under_outside_0_to_100_is_a_usage_error(tmp_path: Path) -> None:
     assert run_cli("check", "--fail-under", "101", ".", cwd=tmp_path).exit_code == 2
+
+
+def test_fail_on_diagnostic_fails_a_run_that_skipped_a_file(tmp_path: Path) -> None:
+    """A CI gate can insist that every file was analysed: a syntax error or a file over
+    the size limit passes by default (a warning) and fails with ``diagnostic``."""
+    write(tmp_path, "ok.py", "import torch\nx = torch.ones(2)\n")
+    write(tmp_path, "broken.py", "def f(:\n    torch.cuda.synchronize()\n")
+    write(tmp_path, "huge.py", "x = 1\n" * 100)
+    assert run_cli("check", "--max-file-size", "500", ".", cwd=tmp_path).exit_code == 0
+    for fail_on in ("diagnostic", "all,diagnostic", "blocker,diagnostics"):
+        result = run_cli("check", "--fail-on", fail_on, "--max-file-size", "500", ".", cwd=tmp_path)
+        assert result.exit_code == 1, (fail_on, result.stderr)
+        assert "2 files were not analysed or only in part, and --fail-on includes diagnostic" in (
+            result.stderr
+        )
+    (tmp_path / "broken.py").unlink()
+    (tmp_path / "huge.py").unlink()
+    assert run_cli("check", "--fail-on", "all,diagnostic", ".", cwd=tmp_path).exit_code == 0
+    write(tmp_path, "pyproject.toml", '[tool.portcheck]\nfail-on = ["diagnostic"]\n')
+    write(tmp_path, "broken.py", "def f(:\n    torch.cuda.synchronize()\n")
+    assert run_cli("check", ".", cwd=tmp_path).exit_code == 1
+    shown = run_cli("check", "--show-settings", ".", cwd=tmp_path)
+    assert 'fail-on = ["diagnostic"]' in shown.stdout
+
+
+def test_fail_on_none_is_shown_as_none(tmp_path: Path) -> None:
+    shown = run_cli("check", "--show-settings", "--fail-on", "none", ".", cwd=tmp_path)
+    assert 'fail-on = ["none"]' in shown.stdout
