@@ -16,6 +16,10 @@ statements:
   item of a list, tuple, set or dict whose other items (or keys) name NPU; a branch of
   an ``if``/``elif`` chain or of ``a if c else b`` where another branch's test, or the
   other branch of the conditional expression, names NPU.
+- ``npu-mirror``: a statement next to its NPU twin in the same block, the two equal
+  once NPU is read as CUDA and string contents are ignored
+  (``self.is_cuda = ...`` beside ``self.is_npu = ...``; ``if t == "cuda": assert ...``
+  beside ``if t == "npu": assert ...``).
 - ``npu-fallback``: the ``else`` branch of an ``if``/``elif`` chain, or the body of
   ``if not <NPU test>``, where a test names NPU: the CUDA path that runs when there
   is no NPU.
@@ -37,9 +41,11 @@ from portcheck.expressions import ParentOf, ancestors
 CodeOf = Callable[[cst.CSTNode], str]
 
 ALONGSIDE = "npu-alongside"
+MIRROR = "npu-mirror"
 FALLBACK = "npu-fallback"
 REASONS = {
     ALONGSIDE: "handled beside NPU (a comparison, table or branch that covers NPU too)",
+    MIRROR: "next to the same statement written for NPU",
     FALLBACK: "in the fallback branch of an NPU check",
 }
 
@@ -51,14 +57,59 @@ def names_npu(text: str) -> bool:
 
 
 def handled_reason(node: cst.CSTNode, parent_of: ParentOf, code_of: CodeOf) -> str | None:
-    """``npu-alongside``, ``npu-fallback``, or None when nothing around ``node`` covers NPU."""
+    """One of :data:`REASONS`, or None when nothing around ``node`` covers NPU."""
     child = node
+    in_definition = False
     for ancestor in ancestors(node, parent_of):
         reason = _reason_at(ancestor, child, parent_of, code_of)
         if reason is not None:
             return reason
+        if isinstance(ancestor, (cst.FunctionDef, cst.ClassDef)):
+            in_definition = True
+        elif (
+            not in_definition
+            and isinstance(ancestor, (cst.SimpleStatementLine, cst.If))
+            and _has_npu_twin(ancestor, parent_of, code_of)
+        ):
+            return MIRROR
         child = ancestor
     return None
+
+
+_STRING = re.compile(r"'[^'\n]*'|\"[^\"\n]*\"")
+_COMMENT = re.compile(r"#[^\n]*")
+_TWIN_WORDS = {"npu": "cuda", "hccl": "nccl", "ascend": "cuda"}
+_TWIN_WORD = re.compile(r"(?<![a-z])(npu|hccl|ascend)", re.IGNORECASE)
+
+
+def _has_npu_twin(statement: cst.CSTNode, parent_of: ParentOf, code_of: CodeOf) -> bool:
+    """Whether the statement before or after ``statement`` in its block names NPU and
+    is ``statement`` with NPU read as CUDA (string contents ignored)."""
+    block = parent_of(statement)
+    if not isinstance(block, (cst.IndentedBlock, cst.Module)):
+        return False
+    body = list(block.body)
+    index = next((i for i, found in enumerate(body) if found is statement), None)
+    if index is None:
+        return False
+    neighbours = [body[i] for i in (index - 1, index + 1) if 0 <= i < len(body)]
+    own: list[str] | None = None
+    for neighbour in neighbours:
+        if not isinstance(neighbour, type(statement)):
+            continue
+        text = code_of(neighbour)
+        if not names_npu(text):
+            continue
+        if own is None:
+            own = _shape(code_of(statement))
+        if _shape(_TWIN_WORD.sub(lambda word: _TWIN_WORDS[word[1].lower()], text)) == own:
+            return True
+    return False
+
+
+def _shape(code: str) -> list[str]:
+    """The words of ``code`` in lower case, strings emptied: what two twins share."""
+    return re.findall(r"\w+", _COMMENT.sub("", _STRING.sub("''", code)).lower())
 
 
 def _reason_at(
@@ -87,7 +138,7 @@ def _reason_at(
     if isinstance(ancestor, cst.Else):
         chain = parent_of(ancestor)
         if isinstance(chain, cst.If):
-            tests = _chain_tests(chain, parent_of)
+            tests = chain_tests(chain, parent_of)
             return FALLBACK if _any_names_npu(tests, code_of) else None
     return None
 
@@ -100,11 +151,11 @@ def _branch_reason(
     if names_npu(code_of(own)):
         negated = isinstance(own, cst.UnaryOperation) and isinstance(own.operator, cst.Not)
         return FALLBACK if negated and child is branch.body else None
-    others = [test for test in _chain_tests(branch, parent_of) if test is not own]
+    others = [test for test in chain_tests(branch, parent_of) if test is not own]
     return ALONGSIDE if _any_names_npu(others, code_of) else None
 
 
-def _chain_tests(branch: cst.If, parent_of: ParentOf) -> list[cst.BaseExpression]:
+def chain_tests(branch: cst.If, parent_of: ParentOf) -> list[cst.BaseExpression]:
     """The tests of every ``if``/``elif`` of the chain ``branch`` belongs to."""
     head = branch
     parent = parent_of(head)

@@ -23,6 +23,7 @@ from libcst.metadata import (
     ScopeProvider,
 )
 
+from portcheck.cuda_path import kept_reason
 from portcheck.fastcst.libcst_internals import fast_path
 from portcheck.fastcst.metadata import LazyQualifiedNames, imported_names
 from portcheck.fastcst.walk import callback_names
@@ -164,8 +165,10 @@ class Rule(RuleInfo, cst.BatchableCSTVisitor):
         fix: Fix | None = None,
     ) -> None:
         position = self.get_metadata(PositionProvider, node)
-        handled = handled_reason(node, self.parent, self.context.module.code_for_node)
-        if handled is not None:
+        code_of = self.context.module.code_for_node
+        handled = handled_reason(node, self.parent, code_of)
+        kept = kept_reason(node, self.parent, code_of) if fix is not None else None
+        if handled is not None or kept is not None:
             fix = None
         finding = Finding(
             path=self.context.path,
@@ -183,6 +186,8 @@ class Rule(RuleInfo, cst.BatchableCSTVisitor):
             source=_normalised_source(self.context.module, node),
             extra={"unsafe_fix": True} if fix is not None and fix.unsafe else {},
         )
+        if kept is not None:
+            finding.extra["kept_cuda"] = kept
         if handled is not None:
             finding.extra["handled"] = handled
             self.context.handled.append(finding)

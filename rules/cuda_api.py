@@ -51,7 +51,7 @@ class CudaApi(Rule):
     """A name under ``torch.cuda`` has the identifier ``cuda`` written somewhere in the file."""
 
     VALID = (
-        Valid("import torch\nimport torch_npu\ntorch.npu.synchronize()\n"),
+        Valid("import torch\nimport torch_npu  # noqa: F401\ntorch.npu.synchronize()\n"),
         Valid(  # the CUDA fallback of an NPU check is already handled
             "import torch\nif hasattr(torch, 'npu'):\n    torch.npu.synchronize()\n"
             "else:\n    torch.cuda.synchronize()\n"
@@ -78,12 +78,13 @@ class CudaApi(Rule):
             "import torch\ntorch.cuda.synchronize()\n",
             api="torch.cuda.synchronize",
             category="auto",
-            expected_fix="import torch\nimport torch_npu\ntorch.npu.synchronize()\n",
+            expected_fix="import torch\nimport torch_npu  # noqa: F401\ntorch.npu.synchronize()\n",
         ),
         Invalid(
             "import torch as th\nth.cuda.empty_cache()\n",
             api="torch.cuda.empty_cache",
-            expected_fix="import torch as th\nimport torch_npu\nth.npu.empty_cache()\n",
+            expected_fix="import torch as th\nimport torch_npu  # noqa: F401\n"
+            "th.npu.empty_cache()\n",
         ),
         Invalid(
             "import torch.cuda as tc\ntc.current_stream()\n"
@@ -130,13 +131,14 @@ class CudaApi(Rule):
         Invalid(
             "import torch\n\n@torch.cuda.amp.autocast()\ndef f():\n    pass\n",
             api="torch.cuda.amp.autocast",
-            expected_fix="import torch\nimport torch_npu\n\n@torch.npu.amp.autocast()\n"
+            expected_fix="import torch\nimport torch_npu  # noqa: F401\n"
+            "\n@torch.npu.amp.autocast()\n"
             "def f():\n    pass\n",
         ),
         Invalid(
             "import torch\nclass G(torch.cuda.CUDAPluggableAllocator):\n    pass\n",
             api="torch.cuda.CUDAPluggableAllocator",
-            expected_fix="import torch\nimport torch_npu\n"
+            expected_fix="import torch\nimport torch_npu  # noqa: F401\n"
             "class G(torch.npu.NPUPluggableAllocator):\n    pass\n",
         ),
         Invalid(
@@ -144,7 +146,8 @@ class CudaApi(Rule):
             "torch.backends.cudnn.allow_tf32 = True\n",
             api="torch.backends.cuda.matmul.allow_tf32",
             category="caution",
-            expected_fix="import torch\nimport torch_npu\ntorch.npu.matmul.allow_hf32 = True\n"
+            expected_fix="import torch\nimport torch_npu  # noqa: F401\n"
+            "torch.npu.matmul.allow_hf32 = True\n"
             "torch.npu.conv.allow_hf32 = True\n",
         ),
         Invalid(  # not a drop-in: deterministic mode is a function call on Ascend
@@ -166,7 +169,8 @@ class CudaApi(Rule):
         Invalid(
             "import torch\nx = torch.cuda.FloatTensor(2)\n",
             api="torch.cuda.FloatTensor",
-            expected_fix="import torch\nimport torch_npu\nx = torch.npu.FloatTensor(2)\n",
+            expected_fix="import torch\nimport torch_npu  # noqa: F401\n"
+            "x = torch.npu.FloatTensor(2)\n",
         ),
     )
 

@@ -76,31 +76,36 @@ class DeviceString(Rule):
         Invalid(
             'import torch\nx = x.to("cuda")\n',
             api="cuda",
-            expected_fix='import torch\nimport torch_npu\nx = x.to("npu")\n',
+            expected_fix='import torch\nimport torch_npu  # noqa: F401\nx = x.to("npu")\n',
         ),
         Invalid(
             'import torch\nd = torch.device("cuda", 1)\n',
-            expected_fix='import torch\nimport torch_npu\nd = torch.device("npu", 1)\n',
+            expected_fix="import torch\nimport torch_npu  # noqa: F401\n"
+            'd = torch.device("npu", 1)\n',
         ),
         Invalid(
             'import torch\ndevice = f"cuda:{rank}"\n',
-            expected_fix='import torch\nimport torch_npu\ndevice = f"npu:{rank}"\n',
+            expected_fix='import torch\nimport torch_npu  # noqa: F401\ndevice = f"npu:{rank}"\n',
         ),
         Invalid(
             'import torch\nx = t.to("cuda:%d" % rank)\n',
-            expected_fix='import torch\nimport torch_npu\nx = t.to("npu:%d" % rank)\n',
+            expected_fix="import torch\nimport torch_npu  # noqa: F401\n"
+            'x = t.to("npu:%d" % rank)\n',
         ),
         Invalid(
             'import torch\nx = t.to("cuda:{}".format(rank))\n',
-            expected_fix='import torch\nimport torch_npu\nx = t.to("npu:{}".format(rank))\n',
+            expected_fix="import torch\nimport torch_npu  # noqa: F401\n"
+            'x = t.to("npu:{}".format(rank))\n',
         ),
         Invalid(
             'import torch\nDEV = "cuda"\nx = t.to(DEV)\n',
-            expected_fix='import torch\nimport torch_npu\nDEV = "npu"\nx = t.to(DEV)\n',
+            expected_fix="import torch\nimport torch_npu  # noqa: F401\n"
+            'DEV = "npu"\nx = t.to(DEV)\n',
         ),
         Invalid(
             'import torch\nwith torch.autocast("cuda"):\n    pass\n',
-            expected_fix='import torch\nimport torch_npu\nwith torch.autocast("npu"):\n    pass\n',
+            expected_fix="import torch\nimport torch_npu  # noqa: F401\n"
+            'with torch.autocast("npu"):\n    pass\n',
         ),
         Invalid('BACKENDS = ["cpu", "cuda"]\n', count=1, category="rewrite", expected_fix=None),
         Invalid(  # spelled with an escape: no text to rewrite, so a person must do it

@@ -61,12 +61,12 @@ class NcclBackend(Rule):
         Invalid(
             'import torch.distributed as dist\ndist.init_process_group(backend="nccl")\n',
             api="nccl",
-            expected_fix="import torch.distributed as dist\nimport torch_npu\n"
+            expected_fix="import torch.distributed as dist\nimport torch_npu  # noqa: F401\n"
             'dist.init_process_group(backend="hccl")\n',
         ),
         Invalid(
             'import torch.distributed as dist\ndist.init_process_group("nccl", rank=0)\n',
-            expected_fix="import torch.distributed as dist\nimport torch_npu\n"
+            expected_fix="import torch.distributed as dist\nimport torch_npu  # noqa: F401\n"
             'dist.init_process_group("hccl", rank=0)\n',
         ),
         Invalid(
@@ -85,7 +85,7 @@ class NcclBackend(Rule):
         ),
         Invalid(
             'import torch.distributed as dist\nif dist.get_backend() != "nccl":\n    pass\n',
-            expected_fix="import torch.distributed as dist\nimport torch_npu\n"
+            expected_fix="import torch.distributed as dist\nimport torch_npu  # noqa: F401\n"
             'if dist.get_backend() != "hccl":\n    pass\n',
         ),
         Invalid('SUPPORTED = ("nccl", "gloo")\n', category="rewrite", expected_fix=None),
@@ -98,7 +98,7 @@ class NcclBackend(Rule):
             "import torch.distributed as dist\nok = dist.is_nccl_available()\n",
             api="torch.distributed.is_nccl_available",
             category="auto",
-            expected_fix="import torch.distributed as dist\nimport torch_npu\n"
+            expected_fix="import torch.distributed as dist\nimport torch_npu  # noqa: F401\n"
             "ok = dist.is_hccl_available()\n",
         ),
     )

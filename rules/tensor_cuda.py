@@ -47,17 +47,18 @@ class TensorCuda(Rule):
         Invalid(
             "import torch\nx = torch.ones(2).cuda()\n",
             api="torch.Tensor.cuda",
-            expected_fix="import torch\nimport torch_npu\nx = torch.ones(2).npu()\n",
+            expected_fix="import torch\nimport torch_npu  # noqa: F401\nx = torch.ones(2).npu()\n",
         ),
         Invalid(
             "import torch\nx = x.cuda(0, non_blocking=True)\n",
             api="torch.Tensor.cuda",
-            expected_fix="import torch\nimport torch_npu\nx = x.npu(0, non_blocking=True)\n",
+            expected_fix="import torch\nimport torch_npu  # noqa: F401\n"
+            "x = x.npu(0, non_blocking=True)\n",
         ),
         Invalid(
             "import torch\nif x.is_cuda:\n    pass\n",
             api="torch.Tensor.is_cuda",
-            expected_fix="import torch\nimport torch_npu\nif x.is_npu:\n    pass\n",
+            expected_fix="import torch\nimport torch_npu  # noqa: F401\nif x.is_npu:\n    pass\n",
         ),
     )
 

@@ -60,7 +60,7 @@ def test_fix_changes_only_lines_with_fixable_findings(example_repo: Path) -> Non
             changed = {(path, number + 1) for number in range(a1, a2)}
             assert changed <= fixable_lines, f"{path}: lines {a1 + 1}-{a2} had no fixable finding"
             inserted = new_lines[b1:b2][len(changed) :]
-            assert all(line == b"import torch_npu\n" for line in inserted), inserted
+            assert all(line == b"import torch_npu  # noqa: F401\n" for line in inserted), inserted
 
 
 def test_fix_leaves_no_fixable_finding_and_every_file_parses(example_repo: Path) -> None:
@@ -72,7 +72,7 @@ def test_fix_leaves_no_fixable_finding_and_every_file_parses(example_repo: Path)
         cst.parse_module(path.read_text(encoding="utf-8"))
     train = (example_repo / "train.py").read_text(encoding="utf-8")
     assert "import torch_npu.npu as tc\n" in train  # imports torch_npu: no second import
-    assert "import torch_npu\n" not in train
+    assert "import torch_npu  # noqa: F401\n" not in train
 
 
 def test_second_fix_changes_nothing(example_repo: Path) -> None:
@@ -101,7 +101,7 @@ def test_fix_rewrites_in_place_and_keeps_comments(tmp_path: Path) -> None:
     assert path.read_text(encoding="utf-8") == (
         "import os\n"
         "import torch\n"
-        "import torch_npu\n"
+        "import torch_npu  # noqa: F401\n"
         "\n"
         'os.environ["ASCEND_RT_VISIBLE_DEVICES"] = "0"  # pin one card\n'
         "\n"
@@ -120,7 +120,7 @@ def test_diff_prints_a_patch_and_writes_nothing(tmp_path: Path) -> None:
     assert result.stdout.startswith("--- a/train.py\n+++ b/train.py\n")
     assert "\n-    torch.cuda.synchronize()\n" in result.stdout
     assert "\n+    torch.npu.synchronize()\n" in result.stdout
-    assert "+import torch_npu\n" in result.stdout
+    assert "+import torch_npu  # noqa: F401\n" in result.stdout
     assert "Would fix 3 findings in 1 file" in result.stderr
 
 
@@ -137,7 +137,7 @@ def test_unsafe_fix_needs_its_flag(tmp_path: Path) -> None:
     assert path.read_text(encoding="utf-8") == source
     assert [f["unsafe_fix"] for f in report["findings"]] == [True]
     run_cli("check", "--fix", "--unsafe-fixes", ".", cwd=tmp_path)
-    expected = 'import torch\nimport torch_npu\nBACKENDS = ["cpu", "npu"]\n'
+    expected = 'import torch\nimport torch_npu  # noqa: F401\nBACKENDS = ["cpu", "npu"]\n'
     assert path.read_text(encoding="utf-8") == expected
 
 
@@ -184,7 +184,10 @@ def test_fix_keeps_crlf_line_endings_and_the_byte_order_mark(tmp_path: Path) -> 
     source = "\ufeffimport torch\r\n\r\ntorch.cuda.synchronize()  # sync\r\n"
     path = write(tmp_path, "win.py", source.encode("utf-8"))
     run_cli("check", "--fix", ".", cwd=tmp_path)
-    expected = "\ufeffimport torch\r\nimport torch_npu\r\n\r\ntorch.npu.synchronize()  # sync\r\n"
+    expected = (
+        "\ufeffimport torch\r\nimport torch_npu  # noqa: F401\r\n\r\n"
+        "torch.npu.synchronize()  # sync\r\n"
+    )
     assert path.read_bytes() == expected.encode("utf-8")
 
 
@@ -193,5 +196,5 @@ def test_fix_keeps_a_legacy_source_encoding(tmp_path: Path) -> None:
     path = write(tmp_path, "legacy.py", source.encode("latin-1"))
     run_cli("check", "--fix", ".", cwd=tmp_path)
     assert path.read_bytes() == source.replace(
-        "import torch\n", "import torch\nimport torch_npu\n"
+        "import torch\n", "import torch\nimport torch_npu  # noqa: F401\n"
     ).replace(".cuda()", ".npu()").encode("latin-1")

@@ -33,15 +33,15 @@ def fix(cwd: Path, *paths: str) -> dict[str, object]:
     [
         (
             b"import torch\rtorch.cuda.synchronize()\r",
-            b"import torch\rimport torch_npu\rtorch.npu.synchronize()\r",
+            b"import torch\rimport torch_npu  # noqa: F401\rtorch.npu.synchronize()\r",
         ),
         (
             b"import torch\r\ntorch.cuda.synchronize()\nx = 1\r",
-            b"import torch\r\nimport torch_npu\r\ntorch.npu.synchronize()\nx = 1\r",
+            b"import torch\r\nimport torch_npu  # noqa: F401\r\ntorch.npu.synchronize()\nx = 1\r",
         ),
         (
             b"import torch\rtorch.cuda.synchronize()\r\r\r",
-            b"import torch\rimport torch_npu\rtorch.npu.synchronize()\r\r\r",
+            b"import torch\rimport torch_npu  # noqa: F401\rtorch.npu.synchronize()\r\r\r",
         ),
     ],
     ids=["cr-only", "mixed", "blank-cr-lines"],
@@ -94,7 +94,8 @@ def test_fix_never_deletes_a_comment_inside_a_rewritten_chain(tmp_path: Path) ->
     (tmp_path / "x.py").write_text(source + "torch.cuda.synchronize()  # kept\n")
     report = fix(tmp_path, "x.py")
     assert (tmp_path / "x.py").read_text() == (
-        "import torch\nimport torch_npu\nx = (torch  # why\n     .cuda.synchronize())\n"
+        "import torch\nimport torch_npu  # noqa: F401\n"
+        "x = (torch  # why\n     .cuda.synchronize())\n"
         "torch.npu.synchronize()  # kept\n"
     )
     assert [f["line"] for f in report["findings"]] == [3]  # type: ignore[index]
@@ -105,11 +106,11 @@ def test_fix_never_deletes_a_comment_inside_a_rewritten_chain(tmp_path: Path) ->
     [
         (
             "import torch; torch.cuda.synchronize()\n",
-            "import torch; import torch_npu; torch.npu.synchronize()\n",
+            "import torch; import torch_npu; torch.npu.synchronize()  # noqa: F401\n",
         ),
         (
             "def f():\n    import torch; torch.cuda.synchronize()\n",
-            "def f():\n    import torch; import torch_npu; torch.npu.synchronize()\n",
+            "def f():\n    import torch; import torch_npu; torch.npu.synchronize()  # noqa: F401\n",
         ),
     ],
     ids=["module", "function"],

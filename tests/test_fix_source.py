@@ -69,14 +69,16 @@ def test_an_alias_is_not_rewritten_when_one_of_its_uses_is_filtered_out() -> Non
     outcome = fix_source(_analyzer(), "a.py", ALIASED, keep=_drop("tc.synchronize"))
     assert outcome.text == ALIASED.replace(
         "torch.cuda.empty_cache", "torch.npu.empty_cache"
-    ).replace("import torch\n", "import torch\nimport torch_npu\n", 1)
+    ).replace("import torch\n", "import torch\nimport torch_npu  # noqa: F401\n", 1)
     assert [f.api for f in outcome.remaining] == ["torch.cuda", "torch.cuda.synchronize"]
 
 
 def test_nested_fixes_are_made_in_successive_passes() -> None:
     source = "import torch\nx = torch.cuda.FloatTensor(2).cuda()\n"
     outcome = fix_source(_analyzer(), "a.py", source)
-    assert outcome.text == "import torch\nimport torch_npu\nx = torch.npu.FloatTensor(2).npu()\n"
+    assert outcome.text == (
+        "import torch\nimport torch_npu  # noqa: F401\nx = torch.npu.FloatTensor(2).npu()\n"
+    )
     assert sorted(f.rule for f in outcome.fixed) == ["PC001", "PC002"]
 
 
@@ -84,7 +86,7 @@ def test_unsafe_fixes_only_when_asked() -> None:
     source = 'import torch\nKINDS = ["cpu", "cuda"]\n'
     assert fix_source(_analyzer(), "a.py", source).text == source
     unsafe = fix_source(_analyzer(), "a.py", source, unsafe=True)
-    assert unsafe.text == 'import torch\nimport torch_npu\nKINDS = ["cpu", "npu"]\n'
+    assert unsafe.text == 'import torch\nimport torch_npu  # noqa: F401\nKINDS = ["cpu", "npu"]\n'
 
 
 def test_source_with_a_syntax_error_is_returned_unchanged() -> None:
@@ -100,7 +102,8 @@ def test_torch_npu_import_goes_after_the_docstring_and_future_imports() -> None:
     )
     outcome = fix_source(_analyzer(), "a.py", source)
     assert outcome.text == (
-        '"""Doc."""\nfrom __future__ import annotations\nfrom torch import nn\nimport torch_npu\n'
+        '"""Doc."""\nfrom __future__ import annotations\nfrom torch import nn\n'
+        "import torch_npu  # noqa: F401\n"
         "\nx = y.npu()\n"
     )
 

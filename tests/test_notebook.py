@@ -220,7 +220,7 @@ def test_fix_rewrites_only_the_fixed_cells_and_keeps_the_notebook_valid(probe: P
     cell_6 = "".join(after["cells"][5]["source"])
     assert cell_6.startswith("%%time\n") and "!nvidia-smi --query-gpu" in cell_6
     assert "torch.npu.synchronize()" in cell_6
-    assert "import torch_npu\n" in after["cells"][1]["source"]
+    assert "import torch_npu  # noqa: F401\n" in after["cells"][1]["source"]
     remaining = json.loads(result.stdout)["findings"]
     assert [(f["api"], f["cell"], f["cell_line"]) for f in remaining] == [
         ("torch.backends.cudnn.benchmark", 5, 3)
@@ -246,7 +246,7 @@ def test_fix_keeps_a_notebook_stored_as_one_string_per_cell(tmp_path: Path) -> N
     cells = json.loads(text)["cells"]
     assert "\n" not in text and not text.endswith("\n")
     assert cells[1]["source"] == "x = 1\ntorch.npu.synchronize()"
-    assert cells[0]["source"] == "import torch\nimport torch_npu\n"
+    assert cells[0]["source"] == "import torch\nimport torch_npu  # noqa: F401\n"
 
 
 def test_fix_leaves_a_malformed_notebook_alone(tmp_path: Path) -> None:
@@ -262,7 +262,7 @@ def test_a_fix_that_cannot_be_put_back_into_one_cell_is_refused() -> None:
     notebook = parse_notebook(_notebook("%%time\nimport torch"))
 
     with pytest.raises(UnmappableFix):
-        apply_fixed_python(notebook, "import torch_npu\n" + notebook.python)
+        apply_fixed_python(notebook, "import torch_npu  # noqa: F401\n" + notebook.python)
 
 
 def test_suppression_comments_work_inside_cells(tmp_path: Path) -> None:
@@ -282,7 +282,7 @@ def test_fix_keeps_windows_line_endings(tmp_path: Path) -> None:
 
     fixed = path.read_bytes().decode("utf-8")
     assert fixed == text.replace("torch.cuda.synchronize", "torch.npu.synchronize").replace(
-        '"import torch\\n"', '"import torch\\nimport torch_npu\\n"'
+        '"import torch\\n"', '"import torch\\nimport torch_npu  # noqa: F401\\n"'
     )
 
 
@@ -302,7 +302,7 @@ def test_python3_kernel_language_name_is_python(tmp_path: Path) -> None:
     [
         (
             ["torch.cuda.synchronize()"],
-            ["import torch_npu", "torch.npu.synchronize()"],
+            ["import torch_npu  # noqa: F401", "torch.npu.synchronize()"],
             [(None, 0), (0, 1)],
         ),
         (["x.cuda()", "y = 1"], ["x.npu()", "y = 1"], [(0, 0), (1, 1)]),

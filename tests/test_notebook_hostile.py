@@ -14,7 +14,7 @@ TIMEOUT = 120
 PORTCHECK = [sys.executable, "-c", "from portcheck.cli import main; main()"]
 CELL = '{"cell_type": "code", "metadata": {}, "outputs": [], "source": %s}'
 SOURCE = ["import torch\n", "torch.cuda.synchronize()"]
-FIXED = ["import torch\n", "import torch_npu\n", "torch.npu.synchronize()"]
+FIXED = ["import torch\n", "import torch_npu  # noqa: F401\n", "torch.npu.synchronize()"]
 
 
 def notebook(metadata: str, source: object = SOURCE) -> str:

@@ -72,7 +72,9 @@ def test_fix_prints_the_fixed_source_and_reports_on_stderr(tmp_path: Path) -> No
     source = CUDA_SOURCE + "x = 1\n"
     result = run_cli("check", "-", "--fix", "--stdin-filename", "a.py", cwd=tmp_path, stdin=source)
 
-    assert result.stdout == "import torch\nimport torch_npu\ntorch.npu.synchronize()\nx = 1\n"
+    assert result.stdout == (
+        "import torch\nimport torch_npu  # noqa: F401\ntorch.npu.synchronize()\nx = 1\n"
+    )
     assert "1 fixed, 0 remaining" in result.stderr
     assert result.exit_code == 0
     assert not (tmp_path / "a.py").exists()
@@ -111,6 +113,8 @@ def test_diff_prints_the_change_and_fails(tmp_path: Path) -> None:
     result = run_cli(*args, cwd=tmp_path, stdin=CUDA_SOURCE)
 
     assert result.exit_code == 1
-    removed_and_added = "-torch.cuda.synchronize()\n+import torch_npu\n+torch.npu.synchronize()\n"
+    removed_and_added = (
+        "-torch.cuda.synchronize()\n+import torch_npu  # noqa: F401\n+torch.npu.synchronize()\n"
+    )
     assert removed_and_added in result.stdout
     assert result.stdout.startswith("--- a/a.py\n+++ b/a.py\n")

@@ -28,7 +28,7 @@ import libcst.matchers as m
 from portcheck.fastcst.positions import LazyPositions, PlacedStatement, statement_code
 from portcheck.fix.apply import ReplaceNodes, apply_fixes
 from portcheck.fix.plan import FixPair, FixPlanner
-from portcheck.fix.torch_npu_import import IN_FUNCTIONS, PACKAGE, import_place
+from portcheck.fix.torch_npu_import import import_line, import_place
 from portcheck.model import Finding
 from portcheck.rule import Edit, Fix
 
@@ -148,7 +148,7 @@ class _LocalFixer:
             if insertion is not None:
                 if any(statement.begin < last_deciding for statement in outermost):
                     return None
-                line = f"import {PACKAGE}{self._module.default_newline}"
+                line = import_line(self._module.default_newline)
                 changes.append((insertion, insertion, line))
             elif last_deciding < 0:
                 return None
@@ -166,7 +166,7 @@ class _LocalFixer:
         index = import_place(module)
         if index is None:
             return None, 0
-        if index == 0 or index == IN_FUNCTIONS:
+        if index <= 0:  # the top of the file, in functions or under a guard
             return None, -1
         assert self._positions is not None
         before = self._positions.holding_statement(module.body[index - 1])

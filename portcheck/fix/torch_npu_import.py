@@ -6,7 +6,13 @@ torch_npu has been imported. The import goes right after the file's ``import tor
 way, after the imports at the top of the file. A module that imports torch only inside
 functions does so on purpose (a CLI that starts fast, an optional dependency): there
 the import goes right after the first function-level ``import torch``, in the same
-block, and the module itself still imports nothing new.
+block, and the module itself still imports nothing new. A module that imports torch
+only under a guard (``if is_torch_available(): import torch``, ``try: import torch``)
+gets the import under the same guard, right after that ``import torch``.
+
+The line is marked ``# noqa: F401``: torch_npu is imported for its side effect (it
+registers ``torch.npu`` and the ``"npu"`` device), so to pyflakes and ruff it is an
+unused import, and ``ruff --fix`` would delete it and silently undo the port.
 """
 
 from __future__ import annotations
@@ -19,6 +25,13 @@ import libcst.matchers as m
 from portcheck.import_bindings import dotted_name
 
 PACKAGE = "torch_npu"
+SIDE_EFFECT = "# noqa: F401"
+"""The comment on every inserted import: it is used for its side effect."""
+
+
+def import_line(newline: str = "\n") -> str:
+    """The inserted line's code."""
+    return f"import {PACKAGE}  {SIDE_EFFECT}{newline}"
 
 
 def ensure_torch_npu_import(module: cst.Module) -> cst.Module:
@@ -31,24 +44,90 @@ def ensure_torch_npu_import(module: cst.Module) -> cst.Module:
     place = import_place(module)
     if place is None:
         return module
-    line = cst.parse_statement(f"import {PACKAGE}\n")
+    line = cst.parse_statement(import_line())
     if place == IN_FUNCTIONS:
         return _insert_after_lazy_torch_import(module, line)
+    if place == UNDER_GUARD:
+        return module.visit(_AfterGuardedTorchImport(line))
     return module.with_changes(body=_inserted(module.body, place, line))
 
 
 IN_FUNCTIONS = -1
+UNDER_GUARD = -2
 
 
 def import_place(module: cst.Module) -> int | None:
     """Where :func:`ensure_torch_npu_import` puts the import: an index into
-    ``module.body``, :data:`IN_FUNCTIONS` (after the function-level ``import torch``), or
-    None (nowhere: torch_npu is imported already, or torch is not)."""
+    ``module.body``, :data:`IN_FUNCTIONS` (after the function-level ``import torch``),
+    :data:`UNDER_GUARD` (after the ``import torch`` inside a module-level ``if`` or
+    ``try``), or None (nowhere: torch_npu is imported already, or torch is not)."""
     if imports_torch_npu(module) or not _imports_torch(module):
         return None
     if not _imports_torch_at_module_level(module):
         return IN_FUNCTIONS
+    if not _imports_torch_in_body(module.body) and _first_guarded_torch_import(module):
+        return UNDER_GUARD
     return _insertion_index(module.body)
+
+
+def _imports_torch_in_body(body: Sequence[cst.BaseStatement]) -> bool:
+    return any(
+        _imports_torch_statement(small)
+        for statement in body
+        for small in _small_statements(statement)
+    )
+
+
+def _first_guarded_torch_import(module: cst.Module) -> bool:
+    """Whether some ``import torch`` runs when the module is imported, inside an ``if``
+    or ``try`` block (not a function or class)."""
+    finder = _GuardedTorchImport()
+    module.visit(finder)
+    return finder.found
+
+
+class _GuardedTorchImport(cst.CSTVisitor):
+    def __init__(self) -> None:
+        super().__init__()
+        self.found = False
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        return False
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
+        return False
+
+    def visit_IndentedBlock(self, node: cst.IndentedBlock) -> bool:
+        if _imports_torch_in_body(node.body):
+            self.found = True
+        return not self.found
+
+
+class _AfterGuardedTorchImport(cst.CSTTransformer):
+    """The import after the first module-level ``import torch`` inside a block."""
+
+    def __init__(self, line: cst.BaseStatement) -> None:
+        super().__init__()
+        self.line = line
+        self.done = False
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        return False
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
+        return False
+
+    def leave_IndentedBlock(
+        self, original_node: cst.IndentedBlock, updated_node: cst.IndentedBlock
+    ) -> cst.IndentedBlock:
+        if self.done:
+            return updated_node
+        body = updated_node.body
+        for index, statement in enumerate(body):
+            if any(_imports_torch_statement(small) for small in _small_statements(statement)):
+                self.done = True
+                return updated_node.with_changes(body=_inserted(body, index + 1, self.line))
+        return updated_node
 
 
 def _inserted(
@@ -69,6 +148,12 @@ def _inserted(
     )
     added = cst.Import(names=[cst.ImportAlias(cst.Name(PACKAGE))], semicolon=semicolon)
     joined = before.with_changes(body=(*smalls[: torch_at + 1], added, *smalls[torch_at + 1 :]))
+    if isinstance(joined, cst.SimpleStatementLine) and joined.trailing_whitespace.comment is None:
+        joined = joined.with_changes(
+            trailing_whitespace=joined.trailing_whitespace.with_changes(
+                whitespace=cst.SimpleWhitespace("  "), comment=cst.Comment(SIDE_EFFECT)
+            )
+        )
     return (*body[: index - 1], joined, *body[index:])
 
 
