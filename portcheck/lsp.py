@@ -12,14 +12,23 @@ This module needs the optional ``lsp`` extra (pygls); nothing else imports it.
 
 from __future__ import annotations
 
+import asyncio
 import difflib
+import json
+import logging
 import re
+import sys
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, BinaryIO
 
 from lsprotocol import types as lsp
+from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams, JsonRpcParseError
+from pygls.io_ import StdoutWriter
 from pygls.lsp.server import LanguageServer
+from pygls.protocol import JsonRPCProtocol
 from pygls.workspace import TextDocument
 
 from portcheck import __version__
@@ -44,6 +53,15 @@ SEVERITY = {
 
 FIX_ALL_KIND = f"{lsp.CodeActionKind.SourceFixAll.value}.{SOURCE}"
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
+DEBOUNCE_SECONDS = 0.3
+"""An edit analysed this long after the last keystroke: a burst of changes is one analysis,
+of the newest version (each analysis forks and parses the whole buffer)."""
+CONTENT_LENGTH = re.compile(rb"content-length:[ \t]*(\d{1,10})", re.IGNORECASE)
+MAX_MESSAGE_BYTES = 256 * 1024 * 1024
+"""A larger Content-Length is not believed: the header is dropped and the reader looks for
+the next one, instead of waiting forever for bytes that never come."""
+MAX_HEADER_LINE = 64 * 1024
+logger = logging.getLogger(__name__)
 
 
 class PortcheckServer(LanguageServer):
@@ -57,6 +75,36 @@ class PortcheckServer(LanguageServer):
         super().__init__(SOURCE, __version__)
         self.analyzer = analyzer
         self.options = options
+        self.pending: dict[str, asyncio.TimerHandle] = {}
+
+    def publish_soon(self, uri: str) -> None:
+        """Analyse ``uri`` once no change has come for :data:`DEBOUNCE_SECONDS`."""
+        self.cancel_pending(uri)
+        loop = asyncio.get_running_loop()
+        self.pending[uri] = loop.call_later(DEBOUNCE_SECONDS, self._publish_pending, uri)
+
+    def cancel_pending(self, uri: str) -> None:
+        handle = self.pending.pop(uri, None)
+        if handle is not None:
+            handle.cancel()
+
+    def _publish_pending(self, uri: str) -> None:
+        self.pending.pop(uri, None)
+        if uri in self.workspace.text_documents:  # closed meanwhile: nothing to say
+            self.publish(uri)
+
+    def start_io(self, stdin: BinaryIO | None = None, stdout: BinaryIO | None = None) -> None:
+        """pygls's stdio loop, with a reader that survives a bad message (see
+        :func:`read_messages`)."""
+        self._stop_event = threading.Event()
+        self.protocol.set_writer(StdoutWriter(stdout or sys.stdout.buffer))
+        stream = stdin or sys.stdin.buffer
+        try:
+            asyncio.run(read_messages(self._stop_event, stream, self.protocol, self.thread_pool))
+        except (BrokenPipeError, KeyboardInterrupt, SystemExit):
+            pass
+        finally:
+            self.shutdown()
 
     def source_file(self, document: TextDocument) -> SourceFile | None:
         """The file behind an editor buffer; None for what portcheck does not check here."""
@@ -233,14 +281,15 @@ def create_server(analyzer: Analyzer, options: FilterOptions) -> PortcheckServer
 
     @server.feature(lsp.TEXT_DOCUMENT_DID_CHANGE)
     def did_change(ls: PortcheckServer, params: lsp.DidChangeTextDocumentParams) -> None:
-        ls.publish(params.text_document.uri)
+        ls.publish_soon(params.text_document.uri)
 
     @server.feature(lsp.TEXT_DOCUMENT_DID_SAVE)
     def did_save(ls: PortcheckServer, params: lsp.DidSaveTextDocumentParams) -> None:
-        ls.publish(params.text_document.uri)
+        ls.publish_soon(params.text_document.uri)
 
     @server.feature(lsp.TEXT_DOCUMENT_DID_CLOSE)
     def did_close(ls: PortcheckServer, params: lsp.DidCloseTextDocumentParams) -> None:
+        ls.cancel_pending(params.text_document.uri)
         ls.text_document_publish_diagnostics(
             lsp.PublishDiagnosticsParams(uri=params.text_document.uri, diagnostics=[])
         )
@@ -253,6 +302,72 @@ def create_server(analyzer: Analyzer, options: FilterOptions) -> PortcheckServer
         return ls.code_actions(params)
 
     return server
+
+
+async def read_messages(
+    stop: threading.Event, stream: BinaryIO, protocol: JsonRPCProtocol, pool: Any
+) -> None:
+    """Read JSON-RPC messages from ``stream`` until it ends, whatever arrives.
+
+    pygls's own loop takes a header only as a whole line and trusts its length: a message
+    without a valid ``Content-Length`` glues its body to the next header, and every later
+    message is lost (the server lives on, deaf). Here a header is found anywhere in a line,
+    an unbelievable length is dropped, a body that is not JSON is answered with a parse
+    error and a request whose params do not fit its method with an invalid-params error.
+    """
+    loop = asyncio.get_running_loop()
+    length: int | None = None
+    while not stop.is_set():
+        line: bytes = await loop.run_in_executor(pool, stream.readline, MAX_HEADER_LINE)
+        if not line:
+            return
+        if line.strip():
+            match = CONTENT_LENGTH.search(line)
+            if match is not None:
+                value = int(match.group(1))
+                length = value if value <= MAX_MESSAGE_BYTES else None
+            continue
+        if length is None:
+            continue
+        body: bytes = await loop.run_in_executor(pool, stream.read, length)
+        if len(body) < length:
+            return
+        length = None
+        _handle(protocol, body)
+
+
+def _handle(protocol: JsonRPCProtocol, body: bytes) -> None:
+    try:
+        data = json.loads(body)
+    except (ValueError, RecursionError):
+        _send_error(protocol, None, JsonRpcParseError())
+        return
+    try:
+        message = json.loads(body, object_hook=protocol.structure_message)
+    except JsonRpcException as error:
+        is_request = isinstance(data, dict) and "method" in data and "id" in data
+        if is_request and isinstance(data["id"], (int, str)):
+            _send_error(protocol, data["id"], error)
+        return
+    except (ValueError, RecursionError):  # deep JSON a structure hook gives up on
+        _send_error(protocol, None, JsonRpcInvalidParams())
+        return
+    try:
+        protocol.handle_message(message)
+    except Exception:  # a bad message costs itself, never the server
+        logger.exception("cannot handle a message")
+
+
+def _send_error(
+    protocol: JsonRPCProtocol, message_id: int | str | None, error: JsonRpcException
+) -> None:
+    protocol._send_data(
+        {
+            "jsonrpc": "2.0",
+            "id": message_id,
+            "error": {"code": error.code, "message": error.message},
+        }
+    )
 
 
 def serve(analyzer: Analyzer, options: FilterOptions) -> None:

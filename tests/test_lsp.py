@@ -309,3 +309,103 @@ def test_a_finding_fixed_only_with_others_is_offered_fix_all(
     assert [action["kind"] for action in actions] == ["source.fixAll.portcheck"]
     fixed = _apply(text, actions[0]["edit"]["changes"][path.as_uri()])
     assert fixed.startswith("import torch_npu.npu as tc\n")
+
+
+def _raw(client: Client, data: bytes) -> None:
+    assert client.process.stdin is not None
+    client.process.stdin.write(data)
+    client.process.stdin.flush()
+
+
+def _answer(client: Client, request_id: int) -> dict[str, Any]:
+    return client.wait(lambda message: message.get("id") == request_id, f"answer {request_id}")
+
+
+def test_bad_headers_and_bodies_neither_crash_nor_deafen_the_server(tmp_path: Path) -> None:
+    """pygls's reader glued the body of a message without a valid Content-Length to the
+    next header, and every later message was lost; each case here is followed by a
+    request that must still be answered."""
+    hostile = [
+        b'Content-Lenght: 20\r\n\r\n{"jsonrpc": "2.0"}',  # misspelt: no length at all
+        b'\r\n\r\n{"jsonrpc": "2.0", "id": 99, "method": "shutdown"}',  # no header
+        b"Content-Length: abc\r\n\r\nxyz",
+        b"Content-Length: 99999999999999999999\r\n\r\n{}",  # more than could ever come
+        b"Content-Length: 5\r\n\r\n{not json}",  # too short: the rest is garbage
+        b"Content-Length: 8\r\n\r\nnot json",
+        b"Content-Length: 4000\r\n\r\n" + b"[" * 2000 + b"]" * 2000,  # deep JSON
+    ]
+    with _server(tmp_path) as client:
+        for number, data in enumerate(hostile):
+            _raw(client, data)
+            if data.endswith(b"not json"):
+                error = client.wait(lambda message: "error" in message, "a parse error")
+                assert error["id"] is None and error["error"]["code"] == -32700
+            client.last_id += 1
+            client.send(
+                {"id": client.last_id, "method": "workspace/symbol", "params": {"query": "x"}}
+            )
+            answer = _answer(client, client.last_id)
+            assert "result" in answer or "error" in answer, (number, answer)
+            assert client.process.poll() is None, number
+        path = tmp_path / "after.py"
+        assert _open(client, path, SOURCE)  # still analysing
+
+
+def test_invalid_code_action_params_get_a_json_rpc_error(tmp_path: Path) -> None:
+    with _server(tmp_path) as client:
+        path = tmp_path / "a.py"
+        _open(client, path, SOURCE)
+        for number, params in enumerate(
+            [
+                {"textDocument": 5},
+                {"textDocument": {"uri": path.as_uri()}, "range": "everywhere"},
+                None,
+                {
+                    "textDocument": {"uri": path.as_uri()},
+                    "range": {"start": {"line": -1, "character": "x"}, "end": {}},
+                    "context": {"diagnostics": [{"data": {"fixable": True}}]},
+                },
+            ]
+        ):
+            client.last_id += 1
+            client.send(
+                {"id": client.last_id, "method": "textDocument/codeAction", "params": params}
+            )
+            answer = _answer(client, client.last_id)
+            assert answer.get("error", {}).get("code") == -32602, (number, answer)
+        assert client.request("shutdown") is None
+
+
+def test_a_burst_of_changes_is_analysed_once_at_its_newest_version(tmp_path: Path) -> None:
+    """Every keystroke is a didChange: the server waits for a pause and analyses the
+    newest buffer, instead of forking one analysis per version."""
+    with _server(tmp_path) as client:
+        path = tmp_path / "typed.py"
+        _open(client, path, SOURCE)
+        last = 60
+        for version in range(2, last + 1):
+            text = SOURCE + "y = 1\n" * version
+            if version == last:
+                text = "import torch\ntorch.npu.synchronize()\ntorch.cuda.current_device()\n"
+            client.notify(
+                "textDocument/didChange",
+                {
+                    "textDocument": {"uri": path.as_uri(), "version": version},
+                    "contentChanges": [{"text": text}],
+                },
+            )
+        versions: list[int] = []
+        while not versions or versions[-1] != last:
+            message = client.wait(
+                lambda m: (
+                    m.get("method") == "textDocument/publishDiagnostics"
+                    and m["params"]["uri"] == path.as_uri()
+                ),
+                f"diagnostics for version {last}",
+            )
+            versions.append(message["params"]["version"])
+        newest = message["params"]["diagnostics"]
+        assert [d["range"]["start"]["line"] for d in newest] == [2]
+        assert versions == sorted(versions)
+        assert len(versions) <= 10, versions  # one per version without the debounce
+        assert client.request("shutdown") is None
