@@ -11,6 +11,7 @@ them into test cases, so a new rule needs no test registration.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, ClassVar
@@ -74,6 +75,26 @@ class Fix:
     edits: tuple[Edit, ...]
     unsafe: bool = False
     needs_torch_npu_import: bool = False
+
+    def keeps_comments(self) -> bool:
+        """Whether every comment inside an edited node is in its replacement too: a rule
+        that rebuilds ``(torch  # why\n .cuda.synchronize())`` from names would delete the
+        comment, so ``--fix`` does not make it and the finding is not counted as fixable
+        (it stays, to be fixed by hand)."""
+        return all(
+            not _comments(edit.original) - _comments(edit.replacement) for edit in self.edits
+        )
+
+
+def _comments(node: cst.CSTNode) -> Counter[str]:
+    found: Counter[str] = Counter()
+
+    class Comments(cst.CSTVisitor):
+        def visit_Comment(self, comment: cst.Comment) -> None:
+            found[comment.value] += 1
+
+    node.visit(Comments())
+    return found
 
 
 @dataclass
@@ -170,6 +191,7 @@ class Rule(RuleInfo, cst.BatchableCSTVisitor):
         kept = kept_reason(node, self.parent, code_of) if fix is not None else None
         if handled is not None or kept is not None:
             fix = None
+        keeps_comments = fix is None or fix.keeps_comments()
         finding = Finding(
             path=self.context.path,
             line=position.start.line,
@@ -181,7 +203,7 @@ class Rule(RuleInfo, cst.BatchableCSTVisitor):
             category=category or self.category,
             message=message,
             suggestion=suggestion,
-            fixable=fix is not None and not fix.unsafe,
+            fixable=fix is not None and not fix.unsafe and keeps_comments,
             evidence=evidence,
             source=_normalised_source(self.context.module, node),
             extra={"unsafe_fix": True} if fix is not None and fix.unsafe else {},

@@ -6,6 +6,7 @@ from __future__ import annotations
 import importlib.metadata
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -17,8 +18,12 @@ PORTCHECK = [sys.executable, "-c", "from portcheck.cli import main; main()"]
 
 
 def fix(cwd: Path, *paths: str) -> dict[str, object]:
+    return _check_json(cwd, "--fix", *paths)
+
+
+def _check_json(cwd: Path, *arguments: str) -> dict[str, object]:
     result = subprocess.run(
-        [*PORTCHECK, "check", "--fix", "--format", "json", *paths],
+        [*PORTCHECK, "check", "--format", "json", *arguments],
         cwd=cwd,
         capture_output=True,
         text=True,
@@ -125,3 +130,23 @@ def test_torch_npu_import_comes_before_code_on_the_same_line(
 
 def _libcst_version() -> tuple[int, ...]:
     return tuple(int(part) for part in importlib.metadata.version("libcst").split(".")[:2])
+
+
+@pytest.mark.parametrize("fixture", ["example_repo", "project_repo", "comment_in_chain"])
+def test_fixable_count_is_what_fix_applies(tmp_path: Path, fixture: str) -> None:
+    """ "N fixable with --fix" is a promise: a fix skipped because it would delete a
+    comment inside the node it rebuilds is not counted (it was: 2 fixable, 1 applied)."""
+    if fixture == "comment_in_chain":
+        (tmp_path / "x.py").write_text(
+            "import torch\ny = (torch  # keep me\n     .cuda.synchronize)()\n"
+            "z = torch.cuda.current_device()\n"
+        )
+    else:
+        shutil.copytree(Path(__file__).parent.parent / "fixtures" / fixture, tmp_path / fixture)
+        tmp_path = tmp_path / fixture
+    before = _check_json(tmp_path, "--no-cache", ".")
+    fixable = before["summary"]["fixable"]  # type: ignore[index]
+    after = _check_json(tmp_path, "--no-cache", "--fix", ".")
+    applied = len(before["findings"]) - len(after["findings"])  # type: ignore[arg-type]
+    assert fixable == applied
+    assert after["summary"]["fixable"] == 0  # type: ignore[index]

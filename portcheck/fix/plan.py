@@ -9,7 +9,6 @@ has seen the result of the first.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Collection, Mapping, Sequence
 
 import libcst as cst
@@ -50,7 +49,7 @@ class FixPlanner:
         self._nested = _nested_edits(module, edits, parents)
         self._groups = _groups(self._with_fix)
         self._keep_comments = {
-            index for index, (_, fix) in enumerate(self._with_fix) if _keeps_comments(fix)
+            index for index, (_, fix) in enumerate(self._with_fix) if fix.keeps_comments()
         }
 
     def choose(self, selected: Collection[Finding], *, unsafe: bool) -> list[FixPair]:
@@ -79,24 +78,6 @@ class FixPlanner:
             chosen.extend(with_fix[index] for index in group)
         chosen.sort(key=lambda pair: pair[0].sort_key())
         return chosen
-
-
-def _keeps_comments(fix: Fix) -> bool:
-    """Whether every comment inside an edited node is in its replacement too: a rule
-    that rebuilds ``(torch  # why\n .cuda.synchronize())`` from names would delete the
-    comment, so that fix is not made (the finding stays, to be fixed by hand)."""
-    return all(not _comments(edit.original) - _comments(edit.replacement) for edit in fix.edits)
-
-
-def _comments(node: cst.CSTNode) -> Counter[str]:
-    found: Counter[str] = Counter()
-
-    class Comments(cst.CSTVisitor):
-        def visit_Comment(self, comment: cst.Comment) -> None:
-            found[comment.value] += 1
-
-    node.visit(Comments())
-    return found
 
 
 def _changes_code(fix: Fix) -> bool:
