@@ -7,7 +7,10 @@ float64/complex compute, only partly supported on every NPU (curated, with its e
 A dtype on a tensor that is explicitly on the CPU (``device="cpu"``, ``.cpu().double()``)
 is never a finding, and neither is numpy (``np.float64`` is another name). float64 and
 complex are reported where they make tensors (an argument of a call, ``.double()``), not
-where code only compares or maps dtypes; a coverage dtype is reported wherever it is named.
+where code only compares or maps dtypes, nor where a helper named after dtypes gets them
+(``maybe_adjust_dtype_for_device(torch.float64, device)`` picks a dtype the device has). A
+coverage dtype is reported wherever it is named, except as an entry of a table (a dict, list,
+tuple or set: ``{"fp8": torch.float8_e4m3fn}`` names it, no compute) or in a comparison.
 """
 
 from __future__ import annotations
@@ -72,6 +75,18 @@ def _on_cpu(call: cst.Call) -> bool:
     return False
 
 
+_TABLE_PARTS = (cst.DictElement, cst.Element, cst.ComparisonTarget, cst.Comparison)
+"""Where a named dtype is an entry of a table or compared, not used to make a tensor."""
+
+
+def _maps_dtypes(call: cst.Call) -> bool:
+    """A call of a function named after dtypes (``maybe_adjust_dtype_for_device``,
+    ``get_dtype``) takes a dtype to choose or map one, not to make a tensor."""
+    func = call.func
+    name = func.attr.value if isinstance(func, cst.Attribute) else getattr(func, "value", "")
+    return "dtype" in name.lower()
+
+
 class NpuDtype(Rule):
     id = "PC013"
     name = "npu-dtype"
@@ -86,6 +101,9 @@ class NpuDtype(Rule):
         Valid("import torch\nx = torch.ones(2, dtype=torch.bfloat16)\n"),
         Valid("import torch\nif x.dtype == torch.float64:\n    pass\n"),
         Valid("import torch\nx = torch.zeros(2, dtype=torch.float8_e4m3fn, device='cpu')\n"),
+        Valid('import torch\nDTYPES = {"fp8": torch.float8_e4m3fn, "u64": torch.uint64}\n'),
+        Valid("import torch\nif x.dtype == torch.float8_e5m2:\n    pass\n"),
+        Valid("import torch\nd = maybe_adjust_dtype_for_device(torch.float64, x.device)\n"),
     )
     INVALID = (
         Invalid(
@@ -144,9 +162,9 @@ class NpuDtype(Rule):
         call = self._enclosing_call(node)
         if call is not None and _on_cpu(call):
             return
-        if coverage:
+        if coverage and not isinstance(parent, _TABLE_PARTS):
             self._report(node, coverage[0])
-        elif call is not None:
+        elif float64 and call is not None and not _maps_dtypes(call):
             self._report(node, float64[0])
 
     def _enclosing_call(self, node: cst.CSTNode) -> cst.Call | None:
