@@ -35,6 +35,9 @@ from portcheck.source import read_source
 
 SOURCE_DIRECTORIES = ("src",)
 """Where a src-layout project keeps its packages (and namespace packages)."""
+PROJECT_ROOT_MARKERS = ("pyproject.toml", "setup.py", "setup.cfg", ".git")
+"""Files that make a directory a project's root: a ``src`` above it is not the project's
+(a checkout in ``~/src/vllm`` is not a src-layout package named ``vllm.vllm``)."""
 MAX_CHAIN = 8
 """Re-exports of re-exports followed at most this deep (a cycle ends there too)."""
 
@@ -271,6 +274,8 @@ class _ModuleNames:
 
     def __init__(self) -> None:
         self._has_init: dict[Path, bool] = {}
+        self._in_source: dict[Path, bool] = {}
+        self._cwd = Path(os.path.abspath(os.getcwd()))
 
     def _package_dir(self, directory: Path) -> bool:
         known = self._has_init.get(directory)
@@ -285,7 +290,7 @@ class _ModuleNames:
         while self._package_dir(directory):
             parts.insert(0, directory.name)
             directory = directory.parent
-        if _under_source_directory(directory):  # src/<namespace>/.../<package>
+        if self._under_source_directory(directory):  # src/<namespace>/.../<package>
             while directory.name not in SOURCE_DIRECTORIES and directory.name.isidentifier():
                 parts.insert(0, directory.name)
                 directory = directory.parent
@@ -306,12 +311,35 @@ class _ModuleNames:
             return None
         if len(parts) == 1 and resolved.name != "__init__.py":
             return parts[0] if resolved.parent.name in SOURCE_DIRECTORIES else None
-        if _under_source_directory(resolved.parent):
+        if self._under_source_directory(resolved.parent):
             package_start = next(
                 (i for i in range(len(parts)) if self._is_regular(resolved, parts, i)), 0
             )
             return ".".join(parts[: package_start + 1])
         return parts[0]
+
+    def _under_source_directory(self, directory: Path) -> bool:
+        """Whether ``directory`` is in a ``src`` directory of the project being checked.
+
+        The walk up stops at a project root (a directory holding ``pyproject.toml``,
+        ``setup.py``, ``setup.cfg`` or ``.git``) and at the directory the run starts from
+        (for paths below it): directories above those are where the checkout lives, not
+        the project's layout, even when one of them is named ``src``."""
+        known = self._in_source.get(directory)
+        if known is None:
+            known = self._in_source[directory] = self._find_source_directory(directory)
+        return known
+
+    def _find_source_directory(self, directory: Path) -> bool:
+        inside_run = directory == self._cwd or self._cwd in directory.parents
+        for current in (directory, *directory.parents):
+            if current.name in SOURCE_DIRECTORIES:
+                return True
+            if current == self._cwd and inside_run:
+                return False
+            if any((current / marker).exists() for marker in PROJECT_ROOT_MARKERS):
+                return False
+        return False
 
     def _is_regular(self, path: Path, parts: list[str], index: int) -> bool:
         """Whether the package ``parts[: index + 1]`` has an ``__init__.py``."""
@@ -320,7 +348,3 @@ class _ModuleNames:
         for _ in range(depth - 1):
             directory = directory.parent
         return depth >= 1 and self._package_dir(directory)
-
-
-def _under_source_directory(directory: Path) -> bool:
-    return any(parent.name in SOURCE_DIRECTORIES for parent in (directory, *directory.parents))

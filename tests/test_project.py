@@ -7,7 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES, check_json, run_cli
+from conftest import FIXTURES, check_json, run_cli, write
 
 
 @pytest.fixture
@@ -143,3 +143,30 @@ def test_skipped_vendored_trees_are_named_with_their_file_counts(project: Path) 
     ]
     _, included = check_json("--include-vendored", ".", cwd=project)
     assert not [d for d in included["diagnostics"] if d["code"] == "vendored-skipped"]
+
+
+FLAT_PROJECT = {
+    "proj/__init__.py": "",
+    "proj/triton_utils.py": "import triton\nimport triton.language as tl\n",
+    "proj/kernel.py": (
+        "from proj.triton_utils import tl, triton\n\n\n"
+        "@triton.jit\ndef add(x_ptr):\n    tl.load(x_ptr)\n"
+    ),
+}
+
+
+@pytest.mark.parametrize("marker", ["pyproject.toml", None])
+def test_a_checkout_inside_a_directory_named_src_is_no_src_layout(
+    tmp_path: Path, marker: str | None
+) -> None:
+    """~/src/proj is a flat project (vllm, or an unpacked wheel without a marker file):
+    its package is ``proj``, not ``proj.proj``, so its re-exports resolve."""
+    root = tmp_path / "src" / "checkout"
+    for relative, content in FLAT_PROJECT.items():
+        write(root, relative, content)
+    if marker:
+        write(root, marker, "[project]\nname = 'proj'\n")
+    _, report = check_json(".", cwd=root)
+    found = {(f["line"], f["api"]) for f in report["findings"] if f["path"] == "proj/kernel.py"}
+    assert (4, "triton.jit") in found
+    assert not [f for f in report["findings"] if f["api"].startswith("proj")]
