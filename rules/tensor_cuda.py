@@ -5,7 +5,10 @@ goes by the method name; a call that resolves to an imported name (``torch.cuda`
 itself, a library's ``cuda`` function) is left to the rules that know those names.
 ``self.is_cuda = ...`` defines an attribute of the project's own class: neither that
 assignment nor its reads through ``self`` are the tensor property (renaming only the
-assignment broke timm's data loader on every device).
+assignment broke timm's data loader on every device). ``x.is_cuda()`` is not the
+tensor property either: ``Tensor.is_cuda`` is a bool, so a call is some other class's
+method, such as vllm's ``current_platform.is_cuda()`` (643 of vllm 0.33.0's findings),
+a platform check that is already False on Ascend.
 """
 
 from __future__ import annotations
@@ -41,6 +44,10 @@ class TensorCuda(Rule):
             "import torch\nclass Loader:\n    def __init__(self, device):\n"
             "        self.is_cuda = device.type == 'cuda'\n"
             "    def run(self):\n        if self.is_cuda:\n            pass\n"
+        ),
+        Valid(
+            "from vllm.platforms import current_platform\n"
+            "if current_platform.is_cuda():\n    pass\n"
         ),
     )
     INVALID = (
@@ -82,7 +89,7 @@ class TensorCuda(Rule):
             return
         if expressions.is_dotted_name(node) and self.qualified_names(node):
             return
-        if self._is_own_attribute(node):
+        if self._is_own_attribute(node) or self._is_called(node):
             return
         self.report(
             node,
@@ -109,6 +116,11 @@ class TensorCuda(Rule):
         return self._assigns_self_is_cuda
 
     _assigns_self_is_cuda: bool | None = None
+
+    def _is_called(self, node: cst.Attribute) -> bool:
+        """``x.is_cuda()``: a method of another class (the tensor's is a property)."""
+        parent = self.parent(node)
+        return isinstance(parent, cst.Call) and parent.func is node
 
 
 _SELF_IS_CUDA = m.Attribute(value=m.Name("self"), attr=m.Name("is_cuda"))
