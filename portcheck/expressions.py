@@ -60,6 +60,8 @@ STRING_MATCH_METHODS = frozenset(
 )
 """``location.startswith("cuda")``: a test on text that may be persisted (a checkpoint's
 storage location), where ``"npu"`` would stop matching what CUDA saved."""
+TEXT_METHODS = frozenset({"lower", "upper", "casefold", "strip", "lstrip", "rstrip"})
+"""Methods whose result is certainly text, so ``x in s.lower()`` is a substring test."""
 ATTRIBUTE_FUNCTIONS = frozenset({"getattr", "hasattr", "setattr", "delattr"})
 FX_OPCODES = frozenset({"call_method", "call_function", "call_module", "get_attr"})
 """``graph.create_proxy("call_method", "cuda", ...)``: the string names a method."""
@@ -293,6 +295,26 @@ def _compares_device(comparison: cst.Comparison) -> bool:
         if isinstance(side, cst.Name) and DEVICE_NAME_PATTERN.search(side.value):
             return True
     return False
+
+
+def is_text_match(node: cst.CSTNode, parent_of: ParentOf) -> bool:
+    """``name.startswith("nccl")``, ``"nccl" in op_name.lower()``: the literal is searched
+    for in text (a kernel or profiler event name), not used as a value."""
+    arg = parent_of(node)
+    if isinstance(arg, cst.Arg) and arg.keyword is None:
+        call = parent_of(arg)
+        func = call.func if isinstance(call, cst.Call) else None
+        return isinstance(func, cst.Attribute) and func.attr.value in STRING_MATCH_METHODS
+    if not isinstance(arg, cst.Comparison) or arg.left is not node:
+        return False
+    target = arg.comparisons[0]
+    searched = target.comparator
+    return (
+        isinstance(target.operator, (cst.In, cst.NotIn))
+        and isinstance(searched, cst.Call)
+        and isinstance(searched.func, cst.Attribute)
+        and searched.func.attr.value in TEXT_METHODS
+    )
 
 
 def not_a_device_to_rewrite(node: cst.CSTNode, parent_of: ParentOf) -> str | None:

@@ -56,6 +56,8 @@ class NcclBackend(Rule):
         Valid('import logging\nlogging.info("using nccl")\n'),
         Valid('BACKENDS = {"cuda": "nccl", "npu": "hccl"}\n'),
         Valid('def backend(npu):\n    return "hccl" if npu else "nccl"\n'),
+        Valid('def is_comm(op_name):\n    return "nccl" in op_name.lower()\n'),
+        Valid('comm = [k for k in kernels if k.name.startswith("nccl")]\n'),
     )
     INVALID = (
         Invalid(
@@ -107,6 +109,8 @@ class NcclBackend(Rule):
         if expressions.string_value(node) != "nccl" or expressions.is_docstring(node, self.parent):
             return
         if expressions.is_in_message(node, self.parent, self.qualified_names):
+            return
+        if expressions.is_text_match(node, self.parent):
             return
         in_process_group = self._is_backend_argument(node)
         certain = (
