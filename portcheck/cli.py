@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from portcheck import __version__
+from portcheck.check_options import CheckOptions
 
 if TYPE_CHECKING:
     from portcheck.analyze import Analyzer
@@ -99,6 +100,12 @@ def selection_options(command: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--exclude", multiple=True, help="Extra paths or glob patterns to skip."),
         click.option(
             "-j", "--jobs", type=click.IntRange(min=1), help="Worker processes [default: cores]."
+        ),
+        click.option(
+            "--include-vendored",
+            is_flag=True,
+            help="Also check vendored trees (third_party/, vendor/, external/, ...), skipped by "
+            "default.",
         ),
     )
     for option in reversed(options):
@@ -189,7 +196,7 @@ def main() -> None:
 @click.option(
     "--max-file-size",
     type=click.IntRange(min=1),
-    default=5 * 1024 * 1024,
+    default=CheckOptions.max_file_size,
     show_default=True,
     help="Skip (with a diagnostic) files larger than this many bytes.",
 )
@@ -204,112 +211,90 @@ def main() -> None:
     help="Check only share K of N of the files (split by path, stable as files come and "
     "go), for N jobs of a CI matrix; `portcheck merge` adds the N reports up.",
 )
-@click.option(
-    "--include-vendored",
-    is_flag=True,
-    help="Also check vendored trees (third_party/, vendor/, external/, ...), skipped by default.",
-)
 @click.option("--fix", is_flag=True, help="Apply the safe fixes in place, then report the rest.")
 @click.option("--diff", is_flag=True, help="Print the fixes as a unified diff; write nothing.")
 @click.option(
     "--unsafe-fixes", is_flag=True, help="With --fix/--diff: also apply fixes that may be wrong."
 )
-def check(
-    paths: tuple[Path, ...],
-    output_format: str,
-    output: Path | None,
-    config_file: Path | None,
-    show_settings: bool,
-    target: str | None,
-    chip: str | None,
-    select: tuple[str, ...],
-    ignore: tuple[str, ...],
-    exclude: tuple[str, ...],
-    baseline: Path | None,
-    diff_base: str | None,
-    fail_under: float | None,
-    fail_on: tuple[str, ...],
-    exit_zero: bool,
-    jobs: int | None,
-    no_prefilter: bool,
-    no_fast_path: bool,
-    no_cache: bool,
-    cache_dir: Path | None,
-    max_file_size: int,
-    stdin_filename: str | None,
-    shard: Shard | None,
-    include_vendored: bool,
-    fix: bool,
-    diff: bool,
-    unsafe_fixes: bool,
-) -> None:
+def check(**options: Any) -> None:
     """Find the CUDA touchpoints under PATHS (default: .) and classify their Ascend path.
 
     PATH `-` reads one source from standard input (name it with --stdin-filename).
     """
+    run_check(CheckOptions(**options))
+
+
+def run_check(options: CheckOptions) -> None:
+    """One run of ``check`` (and of ``report``): settings, analysis, filters, output, gate."""
     from portcheck.analyze import Analyzer
     from portcheck.config import Overrides, render_settings
     from portcheck.gate import evaluate
     from portcheck.run import build_report, collect
 
-    if no_fast_path:
+    if options.no_fast_path:
         from portcheck.fastcst.libcst_internals import SWITCH
 
         os.environ[SWITCH] = "0"  # worker processes inherit it
     overrides = Overrides(
-        target=target,
-        chip=chip,
-        select=_split_codes(select),
-        ignore=_split_codes(ignore),
-        fail_under=fail_under,
-        fail_on=_split_codes(fail_on),
-        baseline=baseline,
+        target=options.target,
+        chip=options.chip,
+        select=_split_codes(options.select),
+        ignore=_split_codes(options.ignore),
+        fail_under=options.fail_under,
+        fail_on=_split_codes(options.fail_on),
+        baseline=options.baseline,
     )
-    settings = _settings(paths, config_file, overrides)
-    if show_settings:
+    settings = _settings(options.paths, options.config_file, overrides)
+    if options.show_settings:
         click.echo(render_settings(settings), nl=False)
         return
     analyzer = Analyzer(
         target=settings.target,
         rule_ids=settings.rules,
-        use_prefilter=not no_prefilter,
-        max_bytes=max_file_size,
+        use_prefilter=not options.no_prefilter,
+        max_bytes=options.max_file_size,
         chip=settings.chip,
     )
     root = Path.cwd()
-    if diff_base is not None and not diff_base.strip():
+    if options.diff_base is not None and not options.diff_base.strip():
         raise PortcheckError("--diff-base: empty; name a git revision, e.g. origin/main")
-    filters = _filter_options(settings, root, diff_base)
-    if unsafe_fixes and not (fix or diff):
+    filters = _filter_options(settings, root, options.diff_base)
+    if options.unsafe_fixes and not (options.fix or options.diff):
         raise PortcheckError("--unsafe-fixes applies only with --fix or --diff")
-    if fix and diff:
+    if options.fix and options.diff:
         raise PortcheckError("--fix writes the fixes, --diff only shows them: choose one")
+    excludes = (
+        *settings.run_excludes(root, options.include_vendored),
+        *_split_codes(options.exclude),
+    )
     fixed = None
     fixing = None
-    if fix or diff:
+    if options.fix or options.diff:
         from portcheck.filter import FixableFindings
         from portcheck.fix.files import FixRequest
 
         keep = FixableFindings(filters)
-        fixing = FixRequest(analyzer, unsafe=unsafe_fixes, write=not diff, keep=keep)
-    if STDIN_PATH in paths:
-        if shard is not None:
+        fixing = FixRequest(
+            analyzer, unsafe=options.unsafe_fixes, write=not options.diff, keep=keep
+        )
+    if options.reads_stdin:
+        if options.shard is not None:
             raise PortcheckError("--shard splits the files of a tree, not standard input")
-        result, fixed = _check_stdin(paths, stdin_filename, root, analyzer, fixing)
+        result, fixed = _check_stdin(options, root, analyzer, fixing)
         results, discovery_diagnostics = [result], []
     elif fixing is not None:
         from portcheck.fix.files import fix_paths
 
         run = fix_paths(
             fixing,
-            list(paths) or [Path(".")],
+            options.scan_paths,
             root,
-            (*settings.run_excludes(root, include_vendored), *_split_codes(exclude)),
-            jobs,
+            excludes,
+            options.jobs,
             default_excludes=(),
-            shard=shard,
+            shard=options.shard,
         )
-        if diff:
+        if options.diff:
             click.echo(run.diff, nl=False)
             click.echo(run.diff_summary(), err=True)
             sys.exit(1 if run.fixed else 0)
@@ -320,14 +305,14 @@ def check(
         with progress_bar(sys.stderr) as progress:
             results, discovery_diagnostics = collect(
                 analyzer,
-                list(paths) or [Path(".")],
+                options.scan_paths,
                 root,
-                (*settings.run_excludes(root, include_vendored), *_split_codes(exclude)),
-                jobs,
+                excludes,
+                options.jobs,
                 default_excludes=(),
                 progress=progress,
-                cache=None if no_cache else _open_cache(analyzer, cache_dir, root),
-                shard=shard,
+                cache=None if options.no_cache else _open_cache(analyzer, options.cache_dir, root),
+                shard=options.shard,
             )
     report = build_report(analyzer.target, results, discovery_diagnostics, analyzer.chip)
     if fixed is not None:
@@ -335,16 +320,16 @@ def check(
     report = _filtered(report, results, filters)
     from portcheck.report import render_as
 
-    text = render_as(output_format, report)
-    if output is not None:
-        _write_output(output, text)
+    text = render_as(options.output_format, report)
+    if options.output is not None:
+        _write_output(options.output, text)
     else:  # with `check - --fix`, standard output carries the fixed source
-        click.echo(text, nl=False, err=fix and STDIN_PATH in paths)
+        click.echo(text, nl=False, err=options.fix and options.reads_stdin)
     gate = evaluate(report, settings.fail_on, settings.fail_under, settings.fail_on_diagnostics)
-    if not exit_zero:
+    if not options.exit_zero:
         for reason in gate.reasons:
             click.echo(f"portcheck: gate failed: {reason}", err=True)
-    sys.exit(gate.exit_code(exit_zero))
+    sys.exit(gate.exit_code(options.exit_zero))
 
 
 def _shard(value: str | None) -> Shard | None:
@@ -365,20 +350,16 @@ def _open_cache(analyzer: Analyzer, directory: Path | None, root: Path) -> Resul
 
 
 def _check_stdin(
-    paths: tuple[Path, ...],
-    stdin_filename: str | None,
-    root: Path,
-    analyzer: Analyzer,
-    fixing: FixRequest | None,
+    options: CheckOptions, root: Path, analyzer: Analyzer, fixing: FixRequest | None
 ) -> tuple[FileResult, int | None]:
     """Check standard input; with --fix print the fixed source, with --diff the diff."""
     from portcheck.crash import processing
     from portcheck.stdin import analyze_stdin, fix_stdin, stdin_source_file
 
-    if len(paths) > 1:
+    if len(options.paths) > 1:
         raise PortcheckError("`-` (standard input) cannot be combined with other paths")
     raw = sys.stdin.buffer.read(analyzer.max_bytes + 1)
-    source_file = stdin_source_file(stdin_filename, root)
+    source_file = stdin_source_file(options.stdin_filename, root)
     processing(source_file.display)
     if len(raw) > analyzer.max_bytes:
         from portcheck.model import FileResult
@@ -453,6 +434,7 @@ def write_baseline(
     ignore: tuple[str, ...],
     exclude: tuple[str, ...],
     jobs: int | None,
+    include_vendored: bool,
 ) -> None:
     """Record the findings under PATHS (default: .) so `check --baseline` reports only new ones.
 
@@ -480,7 +462,7 @@ def write_baseline(
         analyzer,
         list(paths) or [Path(".")],
         root,
-        (*settings.run_excludes(root), *_split_codes(exclude)),
+        (*settings.run_excludes(root, include_vendored), *_split_codes(exclude)),
         jobs,
         default_excludes=(),
     )
@@ -542,13 +524,12 @@ AUDIT_FORMATS = ("html", "markdown")
 @click.option("--config", "config_file", type=click.Path(path_type=Path), help="Settings file.")
 @selection_options
 @cache_options
-@click.pass_context
-def report(ctx: click.Context, **options: object) -> None:
+def report(**options: Any) -> None:
     """Audit PATHS (default: .) into an HTML page or a Markdown summary; never fails the gate.
 
     The same analysis as `portcheck check --format html|markdown --exit-zero`.
     """
-    ctx.invoke(check, exit_zero=True, fail_on=("none",), **options)
+    run_check(CheckOptions(**options, exit_zero=True, fail_on=("none",)))
 
 
 @main.command()
