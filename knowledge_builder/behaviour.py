@@ -27,7 +27,7 @@ import argparse
 import ast
 from pathlib import Path
 
-from knowledge_builder.build import RELEASES, TORCH, _label, fetch
+from knowledge_builder.build import API_RELEASES, RELEASES, TORCH, _label, fetch
 from knowledge_builder.derive import NpuIndex, cuda_names, dumps
 from knowledge_builder.output import write_outputs
 from knowledge_builder.wheel import WheelReader, dotted
@@ -231,9 +231,12 @@ def derive_behaviour(torch: WheelReader, npu: WheelReader, version: str) -> dict
 
 
 def build(wheel_dir: Path) -> dict[str, str]:
+    """One behaviour file per release with name facts (``API_RELEASES``): the loader lets
+    behaviour facts replace name facts, so a release without one keeps every same-name
+    counterpart ``auto``, even one that returns None."""
     torch = WheelReader(fetch(TORCH, wheel_dir), _label(TORCH))
     out = {}
-    for pin in RELEASES:
+    for pin in (p for p in RELEASES if p.version in API_RELEASES):
         npu = WheelReader(fetch(pin, wheel_dir), _label(pin))
         out[f"behaviour-torch_npu-{pin.version}.json"] = dumps(
             derive_behaviour(torch, npu, pin.version)

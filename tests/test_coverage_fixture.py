@@ -10,6 +10,8 @@ from typing import Any
 import pytest
 from conftest import REPO, check_json, run_cli
 
+from portcheck.knowledge import known_targets
+
 PROJECT = "fixtures/coverage_project"
 
 EXPECTED = [
@@ -84,6 +86,23 @@ def test_fix_leaves_behaviour_findings_alone(tmp_path: Path) -> None:
     shutil.copytree(REPO / PROJECT, copy)
     before = (copy / "runtime.py").read_text(encoding="utf-8")
     run_cli("check", "--no-cache", "--fix", ".", cwd=copy)
+    assert (copy / "runtime.py").read_text(encoding="utf-8") == before
+
+
+@pytest.mark.parametrize("target", known_targets())
+def test_same_name_behaviour_is_never_auto_nor_fixed_on_any_release(
+    tmp_path: Path, target: str
+) -> None:
+    """Every release's wheel returns None from get_device_capability (2.9.1 on: unless
+    TORCH_NPU_DEVICE_CAPABILITY is set) and only sets a flag in enable_flash_sdp."""
+    copy = tmp_path / "project"
+    shutil.copytree(REPO / PROJECT, copy)
+    before = (copy / "runtime.py").read_text(encoding="utf-8")
+    _, document = check_json("--no-cache", "--target", target, "runtime.py", cwd=copy)
+    found = {(f["api"], f["category"], f["fixable"]) for f in document["findings"]}
+    assert ("torch.cuda.get_device_capability", "rewrite", False) in found
+    assert ("torch.backends.cuda.enable_flash_sdp", "caution", False) in found
+    run_cli("check", "--no-cache", "--fix", "--target", target, ".", cwd=copy)
     assert (copy / "runtime.py").read_text(encoding="utf-8") == before
 
 

@@ -7,6 +7,7 @@ import sys
 
 import pytest
 
+from knowledge_builder.build import API_RELEASES
 from knowledge_builder.derive import dumps
 from portcheck.knowledge import (
     UnknownTargetError,
@@ -80,9 +81,17 @@ def test_curated_entries_carry_evidence_and_verified():
 
 
 def test_committed_json_is_canonical():
-    for path in sorted(DATA.glob("torch_npu-*.json")):
+    for path in sorted(DATA.glob("*.json")):
         text = path.read_text(encoding="utf-8")
         assert dumps(json.loads(text)) == text
+
+
+def test_every_release_with_name_facts_has_behaviour_facts():
+    """Behaviour facts replace name facts: a release without them keeps every same-name
+    counterpart auto, even one that returns None (get_device_capability)."""
+    named = {p.name.removeprefix("torch_npu-").removesuffix(".json") for p in DATA.glob("t*.json")}
+    behaviour = {p.name.removeprefix("behaviour-torch_npu-") for p in DATA.glob("behaviour-*")}
+    assert named == {v.removesuffix(".json") for v in behaviour} == API_RELEASES
 
 
 @pytest.mark.parametrize("target", known_targets())
