@@ -7,6 +7,12 @@ becomes an LSP diagnostic carrying its rule, category and suggestion. The code a
 are the safe fixes of ``portcheck check --fix``: one per fixable finding under the
 cursor and one "fix all", each a set of line edits to the buffer.
 
+Analyses and fixes run on threads of their own (each waits for the forked child that
+does the work), never on the event loop: a buffer that takes seconds to analyse does not
+keep the server from reading the next message or answering another request. Each works
+on a copy of the buffer taken when it starts, and its diagnostics are published only if
+the buffer is still that copy when it ends (a newer one is then on its way).
+
 This module needs the optional ``lsp`` extra (pygls); nothing else imports it.
 """
 
@@ -14,12 +20,14 @@ from __future__ import annotations
 
 import asyncio
 import difflib
+import functools
 import json
 import logging
 import re
 import sys
 import threading
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -56,6 +64,9 @@ _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
 DEBOUNCE_SECONDS = 0.3
 """An edit analysed this long after the last keystroke: a burst of changes is one analysis,
 of the newest version (each analysis forks and parses the whole buffer)."""
+ANALYSIS_THREADS = 2
+"""Analyses and fixes at once: each thread only waits for its forked child, so two keep
+a slow buffer from delaying every other one without forking one child per message."""
 CONTENT_LENGTH = re.compile(rb"content-length:[ \t]*(\d{1,10})", re.IGNORECASE)
 MAX_MESSAGE_BYTES = 256 * 1024 * 1024
 """A larger Content-Length is not believed: the header is dropped and the reader looks for
@@ -76,6 +87,7 @@ class PortcheckServer(LanguageServer):
         self.analyzer = analyzer
         self.options = options
         self.pending: dict[str, asyncio.TimerHandle] = {}
+        self.analysis = ThreadPoolExecutor(ANALYSIS_THREADS, thread_name_prefix="portcheck")
 
     def publish_soon(self, uri: str) -> None:
         """Analyse ``uri`` once no change has come for :data:`DEBOUNCE_SECONDS`."""
@@ -104,6 +116,7 @@ class PortcheckServer(LanguageServer):
         except (BrokenPipeError, KeyboardInterrupt, SystemExit):
             pass
         finally:
+            self.analysis.shutdown(wait=False, cancel_futures=True)
             self.shutdown()
 
     def source_file(self, document: TextDocument) -> SourceFile | None:
@@ -129,14 +142,42 @@ class PortcheckServer(LanguageServer):
         )
         return list(filter_results([result], self.options).findings)
 
+    def diagnostics(self, document: TextDocument) -> list[lsp.Diagnostic]:
+        return [to_diagnostic(document, finding) for finding in self.findings(document)]
+
     def publish(self, uri: str) -> None:
-        document = self.workspace.get_text_document(uri)
-        diagnostics = [to_diagnostic(document, finding) for finding in self.findings(document)]
+        """Analyse the buffer of ``uri`` as it is now, off the event loop."""
+        snapshot = _snapshot(self.workspace.get_text_document(uri))
+        future = asyncio.get_running_loop().run_in_executor(
+            self.analysis, self.diagnostics, snapshot
+        )
+        future.add_done_callback(functools.partial(self._published, snapshot))
+
+    def _published(self, snapshot: TextDocument, future: asyncio.Future[Any]) -> None:
+        uri = snapshot.uri
+        if future.cancelled() or uri not in self.workspace.text_documents:
+            return  # shut down, or closed meanwhile: nothing to say
+        if future.exception() is not None:
+            logger.error("cannot analyse %s", uri, exc_info=future.exception())
+            return
+        current = self.workspace.get_text_document(uri)
+        if (current.version, current.source) != (snapshot.version, snapshot.source):
+            return  # edited meanwhile: the newer buffer's analysis publishes
         self.text_document_publish_diagnostics(
-            lsp.PublishDiagnosticsParams(uri=uri, diagnostics=diagnostics, version=document.version)
+            lsp.PublishDiagnosticsParams(
+                uri=uri, diagnostics=future.result(), version=snapshot.version
+            )
         )
 
-    def code_actions(self, params: lsp.CodeActionParams) -> list[lsp.CodeAction]:
+    async def code_actions_off_loop(self, params: lsp.CodeActionParams) -> list[lsp.CodeAction]:
+        """:meth:`code_actions` on a copy of the buffer, off the event loop."""
+        snapshot = _snapshot(self.workspace.get_text_document(params.text_document.uri))
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self.analysis, self.code_actions, params, snapshot)
+
+    def code_actions(
+        self, params: lsp.CodeActionParams, document: TextDocument
+    ) -> list[lsp.CodeAction]:
         """A quick fix per fixable finding in the request, and "fix all" with them.
 
         Editors ask for code actions whenever the cursor moves: "fix all" is computed
@@ -144,7 +185,6 @@ class PortcheckServer(LanguageServer):
         finding whose fix goes with others (an aliased import and its uses) has no quick
         fix of its own; "fix all" makes it.
         """
-        document = self.workspace.get_text_document(params.text_document.uri)
         source_file = self.source_file(document)
         if source_file is None or source_file.kind != "python":
             return []
@@ -176,6 +216,17 @@ class PortcheckServer(LanguageServer):
             lambda: fix_source(self.analyzer, source_file.display, text, keep=keep),
             lambda: None,
         )
+
+
+def _snapshot(document: TextDocument) -> TextDocument:
+    """A copy of an editor buffer that later changes to the buffer do not reach."""
+    return TextDocument(
+        document.uri,
+        document.source,
+        document.version,
+        document.language_id,
+        position_codec=document.position_codec,
+    )
 
 
 def _wanted(kind: str, only: Sequence[str] | None) -> bool:
@@ -298,8 +349,10 @@ def create_server(analyzer: Analyzer, options: FilterOptions) -> PortcheckServer
         lsp.TEXT_DOCUMENT_CODE_ACTION,
         lsp.CodeActionOptions(code_action_kinds=[lsp.CodeActionKind.QuickFix, FIX_ALL_KIND]),
     )
-    def code_action(ls: PortcheckServer, params: lsp.CodeActionParams) -> list[lsp.CodeAction]:
-        return ls.code_actions(params)
+    async def code_action(
+        ls: PortcheckServer, params: lsp.CodeActionParams
+    ) -> list[lsp.CodeAction]:
+        return await ls.code_actions_off_loop(params)
 
     return server
 

@@ -409,3 +409,32 @@ def test_a_burst_of_changes_is_analysed_once_at_its_newest_version(tmp_path: Pat
         assert versions == sorted(versions)
         assert len(versions) <= 10, versions  # one per version without the debounce
         assert client.request("shutdown") is None
+
+
+def test_a_slow_analysis_does_not_hold_up_the_next_request(tmp_path: Path) -> None:
+    """A buffer that takes seconds to analyse is analysed off the event loop: a request
+    sent right after its didOpen is answered before its diagnostics are published (the
+    loop used to analyse in the handler, and read nothing else until it was done)."""
+    with _server(tmp_path) as client:
+        slow = tmp_path / "slow.py"
+        text = "import torch\n" + "torch.cuda.synchronize()\n" * 200
+        document = {"uri": slow.as_uri(), "languageId": "python", "version": 1, "text": text}
+        client.notify("textDocument/didOpen", {"textDocument": document})
+        client.last_id += 1
+        client.send({"id": client.last_id, "method": "workspace/symbol", "params": {"query": ""}})
+        order: list[str] = []
+        while len(order) < 2:
+            message = client.wait(
+                lambda m: (
+                    m.get("id") == client.last_id
+                    or m.get("method") == "textDocument/publishDiagnostics"
+                ),
+                "the answer and the diagnostics",
+            )
+            if "id" in message:
+                order.append("answer")
+            else:
+                assert len(message["params"]["diagnostics"]) == 200
+                order.append("diagnostics")
+        assert order == ["answer", "diagnostics"]
+        assert client.request("shutdown") is None
