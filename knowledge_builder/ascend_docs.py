@@ -4,8 +4,9 @@ The list lives in the public ``Ascend/pytorch`` repository under
 ``docs/zh/api/native_api/pytorch_<x>-<y>-<z>/*.md``.  Each API is a heading (``### torch.X``,
 or ``> <font size="3">name()</font>`` under a ``### <code><i>class</i></code> torch.C``
 heading) followed by a table with one row per product and a ✔ or ✘, and optionally a
-"限制与说明" (restrictions) paragraph.  Only the verdicts and two derived flags are kept:
-Ascend's prose is not copied into portcheck.
+"限制与说明" (restrictions) paragraph.  Only the verdicts and what is derived from the
+restrictions (flags, dtype and attribute names) are kept: Ascend's prose is not copied into
+portcheck.
 """
 
 from __future__ import annotations
@@ -25,6 +26,9 @@ YES = ("✔", "&#10004;")
 NO = ("✘", "&#10008;")
 CPU_FALLBACK = "回退至CPU"  # "falls back to the CPU"
 ONLY = "仅支持"  # "only supports": the restriction lines that enumerate dtypes
+INFERENCE_ONLY = "仅支持推理场景"  # "only inference is supported" (the CUDA graph APIs)
+ATTRIBUTES = "属性"  # "attributes": an "only supports" line naming the fields that work
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 DTYPE_TOKENS = (
     "bf16",
     "fp16",
@@ -66,6 +70,10 @@ class DocEntry:
     restricted: bool
     dtype_lists: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = ()
     """Each "only supports <dtypes>" line: (the chips it names, or () for all; the dtypes)."""
+    inference_only: bool = False
+    """A restriction says only inference is supported, not training."""
+    attributes: tuple[str, ...] = ()
+    """The attributes an "only supports <attributes>" line names (get_device_properties)."""
 
 
 def _qualified(name: str, owner: str | None) -> str:
@@ -86,11 +94,19 @@ class _Block:
         self.restricted = False
         self.cpu_fallback = False
         self.dtype_lists: list[tuple[tuple[str, ...], tuple[str, ...]]] = []
+        self.inference_only = False
+        self.attributes: tuple[str, ...] = ()
 
     def note(self, line: str) -> None:
-        """Keep what a restriction line says about dtypes, not its words."""
+        """Keep what a restriction line says about dtypes, training and attributes, not its
+        words."""
         if ONLY not in line:
             return
+        if INFERENCE_ONLY in line:
+            self.inference_only = True
+        listed, named, _ = line.partition(ONLY)[2].partition(ATTRIBUTES)
+        if named and not _TERM.search(listed) and not _DTYPE.search(listed):
+            self.attributes = tuple(_IDENTIFIER.findall(listed))
         dtypes = tuple(sorted(set(_DTYPE.findall(line))))
         if len(dtypes) > 1:
             chips = tuple(sorted(PRODUCTS[t] for t in _TERM.findall(line) if t in PRODUCTS))
@@ -108,6 +124,8 @@ class _Block:
             self.cpu_fallback,
             self.restricted,
             tuple(self.dtype_lists),
+            self.inference_only,
+            self.attributes,
         )
 
 
@@ -167,3 +185,24 @@ def docs_dir_for(root: Path, torch_version: str) -> Path | None:
     x, y, z = (torch_version.split("+")[0].split(".") + ["0", "0"])[:3]
     candidate = root / f"pytorch_{x}-{y}-{z}"
     return candidate if candidate.is_dir() else None
+
+
+def _docs_key(path: Path) -> tuple[int, ...]:
+    return tuple(int(p) for p in path.name.removeprefix("pytorch_").split("-") if p.isdigit())
+
+
+def docs_dir_not_newer(root: Path, version: str) -> Path | None:
+    """``pytorch_<x>-<y>-<z>`` for a release, else the newest one not newer than it (the
+    list for the newest torch may not be published yet); None when all are newer."""
+    exact = docs_dir_for(root, version)
+    if exact is not None:
+        return exact
+    wanted = tuple(int(p) for p in version.split(".")[:3] if p.isdigit())
+    found = [p for p in root.glob("pytorch_*") if p.is_dir() and _docs_key(p) <= wanted]
+    return max(found, key=_docs_key) if found else None
+
+
+def oldest_docs_dir(root: Path) -> Path | None:
+    """The list of the oldest torch there is (a lead for releases older than every list)."""
+    found = [p for p in root.glob("pytorch_*") if p.is_dir()]
+    return min(found, key=_docs_key) if found else None

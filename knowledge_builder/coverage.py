@@ -31,7 +31,7 @@ from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
 
-from knowledge_builder.ascend_docs import DocEntry, docs_dir_for, read_docs
+from knowledge_builder.ascend_docs import DocEntry, docs_dir_not_newer, read_docs
 from knowledge_builder.build import RELEASES, TORCH, _label, fetch
 from knowledge_builder.derive import dumps
 from knowledge_builder.kernels import (
@@ -290,9 +290,7 @@ def derive_coverage(
     table = KernelTable(torch_overloads(torch_text), npu_kernels(npu_texts))
     functional_tree = torch.module(NN_FUNCTIONAL)
     functional = top_level_public(functional_tree) if functional_tree else ()
-    docs_dir = docs_dir_for(docs_root, version) if docs_root else None
-    if docs_root is not None and docs_dir is None:
-        docs_dir = _newest_before(docs_root, version)
+    docs_dir = docs_dir_not_newer(docs_root, version) if docs_root else None
     relative = f"docs/zh/api/native_api/{docs_dir.name}" if docs_dir else None
     docs = read_docs(docs_dir) if docs_dir else []
     sources = Sources(torch.label, npu.label, relative, commit, _bf16_gate(npu))
@@ -321,18 +319,6 @@ def _bf16_gate(npu: WheelReader) -> str | None:
             gate = "offers torch.bfloat16 to autocast only if is_bf16_supported()"
             return f"{npu.label}: {BF16_GATE}:{number} {gate}"
     return None
-
-
-def _newest_before(root: Path, version: str) -> Path | None:
-    """The newest ``pytorch_x-y-z`` directory not newer than ``version`` (the list for a
-    torch_npu release may not be published yet)."""
-
-    def key(path: Path) -> tuple[int, ...]:
-        return tuple(int(p) for p in path.name.removeprefix("pytorch_").split("-") if p.isdigit())
-
-    wanted = tuple(int(p) for p in version.split(".")[:3] if p.isdigit())
-    found = [p for p in root.glob("pytorch_*") if p.is_dir() and key(p) <= wanted]
-    return max(found, key=key) if found else None
 
 
 def build(wheel_dir: Path, docs_root: Path, commit: str) -> dict[str, str]:

@@ -20,9 +20,9 @@ EXPECTED = [
     ("train.py", 62, "PC003", "cuda", "auto"),
     ("train.py", 63, "PC003", "cuda", "auto"),
     ("train.py", 82, "PC001", "torch.cuda.amp.autocast", "auto"),
-    ("train.py", 89, "PC001", "torch.cuda.CUDAGraph", "caution"),  # NPUGraph capture differs
+    ("train.py", 89, "PC001", "torch.cuda.CUDAGraph", "caution"),  # inference only on NPU
     ("train.py", 90, "PC001", "torch.cuda.current_stream", "auto"),
-    ("train.py", 92, "PC001", "torch.cuda.graph", "auto"),
+    ("train.py", 92, "PC001", "torch.cuda.graph", "caution"),  # inference only on NPU
     ("train.py", 106, "PC003", "cuda", "auto"),
     ("train.py", 107, "PC001", "torch.cuda.device_count", "auto"),
     ("train.py", 110, "PC001", "torch.backends.cudnn.benchmark", "caution"),

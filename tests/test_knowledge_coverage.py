@@ -12,6 +12,7 @@ from knowledge_builder.coverage import derive_coverage, in_scope
 from knowledge_builder.derive import dumps
 from knowledge_builder.kernels import NPU_YAMLS, TORCH_YAML
 from knowledge_builder.wheel import WheelReader
+from portcheck.knowledge import known_targets
 
 NATIVE = """
 - func: lgamma.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)
@@ -193,3 +194,22 @@ def test_explain_shows_coverage_per_chip_and_release():
     assert "atlas-a2, atlas-a3, 950dt: rewrite (listed-unsupported)" in bag
     assert "Ascend/pytorch@9e73e708ab93: docs/zh/api/native_api/pytorch_2-13-0/" in bag
     assert run_cli("explain", "torch.fft.rfft").exit_code == 2  # composite, listed ✔: no fact
+
+
+def test_explain_shows_behaviour_per_release_and_chip():
+    """get_device_capability: rewrite on every bundled release, each with its wheel line;
+    the CUDA graph APIs: caution from Ascend's list, unverified where no list covers the
+    release."""
+    text = run_cli("explain", "torch.cuda.get_device_capability").stdout
+    assert "auto" not in text
+    for target in known_targets():
+        version = target.split("==")[1]
+        assert f"evidence ({target}): torch_npu {version} wheel: torch_npu/npu/" in text
+    assert text.count("  rewrite -> torch.npu.get_device_capability") == len(known_targets())
+    assert "__init__.py:600 returns None unless TORCH_NPU_DEVICE_CAPABILITY is set" in text
+    assert "chips: atlas-a2, atlas-a3, 950dt, 910a" in text
+    graph = run_cli("explain", "torch.cuda.CUDAGraph").stdout
+    assert "torch_npu==2.9.1, torch_npu==2.14.0:\n  caution -> torch.npu.NPUGraph" in graph
+    assert "pytorch_2-13-0/torch-cuda.md § class torch.cuda.CUDAGraph (restriction" in graph
+    assert "UNVERIFIED" in graph.partition("torch_npu==2.9.1, ")[0]
+    assert "UNVERIFIED" not in graph.partition("torch_npu==2.9.1, ")[2]

@@ -12,6 +12,10 @@ from portcheck.knowledge.load import known_targets, load_knowledge
 from portcheck.knowledge.model import ApiFact, EnvVarFact, PackageFact
 
 Fact = Union[ApiFact, EnvVarFact, PackageFact]
+EVERY_CHIP = (
+    ", ".join(c.id for c in CHIPS)
+    + " (one torch_npu wheel serves every chip: its name and behaviour facts hold on all)"
+)
 NO_910A_COLUMN = " (Ascend's list has no 910A column: 910A verdicts rest on the kernel list)"
 
 
@@ -34,6 +38,7 @@ def _describe(fact: Fact) -> list[str]:
     head = fact.category + (f" -> {replacement}" if replacement else "")
     lines = [f"  {head}", f"  {fact.note}"]
     if isinstance(fact, ApiFact):
+        lines.append(f"  chips: {EVERY_CHIP}")
         if fact.prefix:
             lines.append(f"  (covers every name under {fact.api})")
         lines.append("  transfer_to_npu migrates it at run time" if fact.shim else "")
