@@ -23,7 +23,8 @@ unverified for that release.
 
 It also records three run-time patterns with their source lines: re-initialising the NPU
 in a forked process fails, ``torch.version.cuda`` is None on the CPU build torch_npu runs
-on, and ``ProcessGroupNCCL`` is rebound to ``ProcessGroupHCCL`` by transfer_to_npu.
+on, and ``ProcessGroupNCCL`` is rebound to ``ProcessGroupHCCL`` by transfer_to_npu, or,
+where it is not, is missing from that CPU build (no library registers it).
 
 Output: ``rules/knowledge/behaviour-torch_npu-<release>.json``; the loader lets these
 facts replace the generated name facts of the same API (curated ones still win).
@@ -53,6 +54,8 @@ FORK_ERROR = "Cannot re-initialize NPU in forked subprocess"
 FORK_MEMBER = "torch_npu/npu/__init__.py"
 VERSION_MEMBER = "torch/version.py"
 SHIM_MEMBER = "torch_npu/contrib/transfer_to_npu.py"
+C10D_MEMBER = "torch/distributed/distributed_c10d.py"
+NCCL_GROUP = "torch.distributed.ProcessGroupNCCL"
 CUDA_SOURCES = ("torch/cuda/", "torch/backends/cuda/")
 ENV_READERS = ("os.getenv", "os.environ.get")
 
@@ -354,9 +357,33 @@ def pattern_facts(torch: WheelReader, npu: WheelReader) -> list[dict[str, object
             "torch.distributed.new_group / init_process_group(backend='hccl')."
         )
         evidence = f"{npu.label}: {SHIM_MEMBER}:{line}"
-        for api in ("torch.distributed.ProcessGroupNCCL",):
-            out.append(_fact(api, "rewrite", hccl, note, evidence))
+        out.append(_fact(NCCL_GROUP, "rewrite", hccl, note, evidence))
+    elif (evidence := _nccl_absent(torch)) is not None:
+        note = (
+            "torch.distributed.ProcessGroupNCCL does not exist on the CPU build of torch that "
+            "torch_npu runs on (no NCCL), and this torch_npu's transfer_to_npu does not rebind "
+            "it: the name raises AttributeError. Create groups with "
+            "init_process_group(backend='hccl') / new_group, and take options from "
+            "torch_npu._C._distributed_c10d.ProcessGroupHCCL."
+        )
+        out.append(_fact(NCCL_GROUP, "rewrite", hccl, note, evidence))
     return out
+
+
+def _nccl_absent(torch: WheelReader) -> str | None:
+    """Evidence that the torch wheel has no ProcessGroupNCCL: distributed_c10d binds it only
+    if torch._C has it, and no library of the wheel registers a class of that name."""
+    line = _line_of(torch, C10D_MEMBER, "from torch._C._distributed_c10d import ProcessGroupNCCL")
+    if line is None:
+        return None
+    registered = b"\x00ProcessGroupNCCL\x00"
+    libraries = [m for m in torch.members() if m.startswith("torch/lib/libtorch_python")]
+    if not libraries or any(registered in (torch.raw(m) or b"") for m in libraries):
+        return None
+    return (
+        f"{torch.label}: {C10D_MEMBER}:{line} binds ProcessGroupNCCL only if torch._C has it; "
+        f"{', '.join(libraries)} registers no class of that name"
+    )
 
 
 def derive_behaviour(

@@ -94,7 +94,8 @@ def test_same_name_behaviour_is_never_auto_nor_fixed_on_any_release(
     tmp_path: Path, target: str
 ) -> None:
     """Every release's wheel returns None from get_device_capability (2.9.1 on: unless
-    TORCH_NPU_DEVICE_CAPABILITY is set) and only sets a flag in enable_flash_sdp."""
+    TORCH_NPU_DEVICE_CAPABILITY is set) and only sets a flag in enable_flash_sdp; no
+    release has ProcessGroupNCCL (2.9.1 on: transfer_to_npu rebinds it to HCCL's)."""
     copy = tmp_path / "project"
     shutil.copytree(REPO / PROJECT, copy)
     before = (copy / "runtime.py").read_text(encoding="utf-8")
@@ -102,6 +103,7 @@ def test_same_name_behaviour_is_never_auto_nor_fixed_on_any_release(
     found = {(f["api"], f["category"], f["fixable"]) for f in document["findings"]}
     assert ("torch.cuda.get_device_capability", "rewrite", False) in found
     assert ("torch.backends.cuda.enable_flash_sdp", "caution", False) in found
+    assert ("torch.distributed.ProcessGroupNCCL", "rewrite", False) in found
     run_cli("check", "--no-cache", "--fix", "--target", target, ".", cwd=copy)
     assert (copy / "runtime.py").read_text(encoding="utf-8") == before
 

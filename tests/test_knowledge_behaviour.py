@@ -7,7 +7,13 @@ import ast
 from pathlib import Path
 
 from knowledge_builder.ascend_docs import parse_markdown
-from knowledge_builder.behaviour import CudaSide, classify, derive_behaviour, docs_for
+from knowledge_builder.behaviour import (
+    CudaSide,
+    classify,
+    derive_behaviour,
+    docs_for,
+    pattern_facts,
+)
 from knowledge_builder.wheel import WheelReader
 
 SOURCE = """
@@ -172,3 +178,31 @@ def test_a_release_older_than_every_list_gets_an_unverified_fact(tmp_path):
     assert "Unverified for this release: the oldest list" in str(graph["note"])
     assert (properties["category"], properties["verified"]) == ("caution", False)
     assert "torch.cuda.synchronize" not in apis
+
+
+def test_process_group_nccl_is_missing_where_no_library_registers_it(tmp_path):
+    """The CPU build of torch binds ProcessGroupNCCL only if torch._C has it; without
+    transfer_to_npu rebinding it, the name is missing on Ascend."""
+    c10d = tmp_path / "torch" / "distributed" / "distributed_c10d.py"
+    c10d.parent.mkdir(parents=True)
+    c10d.write_text(
+        "try:\n    from torch._C._distributed_c10d import ProcessGroupNCCL\n"
+        "except ImportError:\n    pass\n",
+        encoding="utf-8",
+    )
+    library = tmp_path / "torch" / "lib" / "libtorch_python.so"
+    library.parent.mkdir(parents=True)
+    library.write_bytes(b"\x00ProcessGroupGloo\x00 see ``ProcessGroupNCCL``'s docs\x00")
+    npu_root = tmp_path / "npu"
+    npu_root.mkdir()
+    torch, npu = WheelReader(tmp_path, "torch T wheel"), WheelReader(npu_root, "N")
+    facts = {f["api"]: f for f in pattern_facts(torch, npu)}
+    fact = facts["torch.distributed.ProcessGroupNCCL"]
+    assert fact["category"] == "rewrite"
+    assert fact["evidence"] == (
+        "torch T wheel: torch/distributed/distributed_c10d.py:2 binds ProcessGroupNCCL only if "
+        "torch._C has it; torch/lib/libtorch_python.so registers no class of that name"
+    )
+    library.write_bytes(b"\x00ProcessGroupNCCL\x00")  # a CUDA build registers it
+    torch = WheelReader(tmp_path, "torch T wheel")
+    assert "torch.distributed.ProcessGroupNCCL" not in {f["api"] for f in pattern_facts(torch, npu)}
