@@ -22,6 +22,7 @@ from portcheck.fastcst.metadata import seed as seed_metadata
 from portcheck.fastcst.metadata import seeded_positions
 from portcheck.fastcst.parsing import parse_module
 from portcheck.fastcst.walk import read_only_visits
+from portcheck.fix.plan import settle_companions
 from portcheck.fix.replacements import fix_replacements
 from portcheck.knowledge import DEFAULT_CHIP, Knowledge, load_knowledge
 from portcheck.model import Diagnostic, FileResult, Finding
@@ -178,9 +179,9 @@ class Analyzer:
                 wrapper.visit_batched([rule(context) for rule in rules])
         else:
             wrapper.visit_batched([rule(context) for rule in rules])
-        result.findings = [finding for finding, _ in context.findings]
+        pairs = sorted(settle_companions(context.findings), key=lambda pair: pair[0].sort_key())
+        result.findings = [finding for finding, _ in pairs]
         result.handled = sorted(context.handled, key=Finding.sort_key)
-        pairs = sorted(context.findings, key=lambda pair: pair[0].sort_key())
         if keep_fixes:
             result.fixes = pairs
             result.module = module

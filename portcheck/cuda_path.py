@@ -28,6 +28,12 @@ and definitions:
   ``"gpu"`` key: the port adds an NPU case beside the CUDA one, not in its place.
 - ``npu-branch``: the body of ``if <NPU test>``: the project already runs this on NPU
   (``if device_type == "npu": device_type = "cuda"`` files NPU memory under one name).
+
+A test that is fixed (``device == "cuda"`` → ``device == "npu"``) also changes which
+branch NPU takes. When a branch of that ``if`` or conditional expression picks a
+CUDA-only value, :func:`chosen_cuda_values` names it (``backend = "nccl" if device ==
+"cuda" else "gloo"``): the test is fixed only together with that value's own fix
+(``"hccl" if device == "npu"``), never alone, which would ask for NCCL on an NPU.
 """
 
 from __future__ import annotations
@@ -88,6 +94,52 @@ def kept_reason(node: cst.CSTNode, parent_of: ParentOf, code_of: CodeOf) -> str 
             return reason
         child = ancestor
     return None
+
+
+_CUDA_ONLY_VALUES = frozenset({"nccl"})
+"""String values that only CUDA has, each with a fix of its own (PC004: ``"hccl"``)."""
+_TEST_PARTS = (
+    cst.Comparison,
+    cst.ComparisonTarget,
+    cst.BooleanOperation,
+    cst.UnaryOperation,
+    cst.Call,
+    cst.Arg,
+    cst.Attribute,
+)
+"""What a finding inside an ``if`` test is nested in on its way up to the test."""
+
+
+def chosen_cuda_values(node: cst.CSTNode, parent_of: ParentOf) -> tuple[cst.CSTNode, ...]:
+    """The CUDA-only values (``"nccl"`` literals) in the branches of the ``if`` or
+    conditional expression whose test holds ``node``: fixing the test without them
+    would send NPU to the CUDA-only value (or CUDA away from it)."""
+    child = node
+    for ancestor in ancestors(node, parent_of):
+        if isinstance(ancestor, (cst.If, cst.IfExp)):
+            if child is not ancestor.test:
+                return ()
+            branches = [ancestor.body, ancestor.orelse]
+            return tuple(
+                value for branch in branches if branch is not None for value in _values(branch)
+            )
+        if not isinstance(ancestor, _TEST_PARTS):
+            return ()
+        child = ancestor
+    return ()
+
+
+def _values(region: cst.CSTNode) -> list[cst.SimpleString]:
+    found: list[cst.SimpleString] = []
+
+    class Strings(cst.CSTVisitor):
+        def visit_SimpleString(self, string: cst.SimpleString) -> None:
+            value = _string_value(string)
+            if value in _CUDA_ONLY_VALUES:
+                found.append(string)
+
+    region.visit(Strings())
+    return found
 
 
 def _reason_at(

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, ClassVar
 
 import libcst as cst
@@ -24,7 +24,7 @@ from libcst.metadata import (
     ScopeProvider,
 )
 
-from portcheck.cuda_path import kept_reason
+from portcheck.cuda_path import chosen_cuda_values, kept_reason
 from portcheck.fastcst.libcst_internals import fast_path
 from portcheck.fastcst.metadata import LazyQualifiedNames, imported_names
 from portcheck.fastcst.walk import callback_names
@@ -75,6 +75,10 @@ class Fix:
     edits: tuple[Edit, ...]
     unsafe: bool = False
     needs_torch_npu_import: bool = False
+    companions: tuple[cst.CSTNode, ...] = ()
+    """Nodes that other findings' fixes must rewrite in the same pass, or this fix is
+    not made: a fixed ``if`` test and the CUDA-only value its branch picks
+    (:func:`portcheck.cuda_path.chosen_cuda_values`). Set by :meth:`Rule.report`."""
 
     def keeps_comments(self) -> bool:
         """Whether every comment inside an edited node is in its replacement too: a rule
@@ -191,6 +195,10 @@ class Rule(RuleInfo, cst.BatchableCSTVisitor):
         kept = kept_reason(node, self.parent, code_of) if fix is not None else None
         if handled is not None or kept is not None:
             fix = None
+        elif fix is not None:
+            companions = chosen_cuda_values(node, self.parent)
+            if companions:
+                fix = replace(fix, companions=companions)
         keeps_comments = fix is None or fix.keeps_comments()
         finding = Finding(
             path=self.context.path,

@@ -39,8 +39,11 @@ def is_option_value(node: cst.CSTNode, parent_of: ParentOf, option: re.Pattern[s
 
 
 def is_named_value(node: cst.CSTNode, parent_of: ParentOf, name: re.Pattern[str]) -> bool:
-    """Compared with, or assigned to, a variable or attribute whose name matches ``name``."""
+    """Compared with, or assigned to, a variable or attribute whose name matches ``name``
+    (also as a branch of a conditional expression: ``backend = "nccl" if c else "gloo"``)."""
     parent = parent_of(node)
+    while isinstance(parent, cst.IfExp) and node is not parent.test:
+        node, parent = parent, parent_of(parent)
     if isinstance(parent, cst.ComparisonTarget):
         parent = parent_of(parent)
     if isinstance(parent, cst.Comparison):

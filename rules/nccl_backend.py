@@ -90,6 +90,11 @@ class NcclBackend(Rule):
             expected_fix="import torch.distributed as dist\nimport torch_npu  # noqa: F401\n"
             'if dist.get_backend() != "hccl":\n    pass\n',
         ),
+        Invalid(  # a branch of the value given to a backend variable is a backend name
+            'backend = "nccl" if use_gpu else "gloo"\n',
+            category="auto",
+            expected_fix='backend = "hccl" if use_gpu else "gloo"\n',
+        ),
         Invalid('SUPPORTED = ("nccl", "gloo")\n', category="rewrite", expected_fix=None),
         Invalid(
             'SUPPORTED = ("nccl", "gloo")\n',

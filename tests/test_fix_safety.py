@@ -228,3 +228,50 @@ def test_inserted_import_is_marked_as_a_side_effect_import(tmp_path: Path) -> No
     assert path.read_text(encoding="utf-8") == (
         "import torch; import torch_npu; torch.npu.synchronize()  # noqa: F401\n"
     )
+
+
+# colossalai legacy/pipeline/pipeline_process_group.py: the test picks the backend
+PICKED_BACKEND = (
+    "import torch.distributed as dist\n\n"
+    "def init(device):\n"
+    '    backend = "nccl" if device == "cuda" else "gloo"\n'
+    "    dist.init_process_group(backend)\n"
+)
+
+
+def test_a_test_and_the_backend_it_picks_are_fixed_together(tmp_path: Path) -> None:
+    """Fixing the test alone asked for NCCL on an NPU."""
+    path = write(tmp_path, "mod.py", PICKED_BACKEND)
+    run_cli("check", "--fix", ".", cwd=tmp_path)
+    assert path.read_text(encoding="utf-8") == PICKED_BACKEND.replace(
+        "import torch.distributed as dist\n",
+        "import torch.distributed as dist\nimport torch_npu  # noqa: F401\n",
+    ).replace('"nccl" if device == "cuda"', '"hccl" if device == "npu"')
+
+
+def test_a_test_is_not_fixed_without_the_backend_it_picks(tmp_path: Path) -> None:
+    """The value's own finding is suppressed: the test stays as it is too."""
+    code = PICKED_BACKEND.replace('"gloo"\n', '"gloo"  # portcheck: ignore[PC004]\n')
+    path = write(tmp_path, "mod.py", code)
+    run_cli("check", "--fix", "--unsafe-fixes", ".", cwd=tmp_path)
+    assert path.read_text(encoding="utf-8") == code
+
+
+def test_a_test_that_picks_an_uncertain_backend_is_an_unsafe_fix(tmp_path: Path) -> None:
+    code = 'def pick(device):\n    return ("nccl", "gloo") if device == "cuda" else ("gloo",)\n'
+    path = write(tmp_path, "mod.py", code)
+    run_cli("check", "--fix", ".", cwd=tmp_path)
+    assert path.read_text(encoding="utf-8") == code
+    test = next(f for f in check_json(".", cwd=tmp_path)[1]["findings"] if f["rule"] == "PC003")
+    assert (test["fixable"], test["category"], test["unsafe_fix"]) == (False, "rewrite", True)
+    assert "nccl" in test["suggestion"]
+    run_cli("check", "--fix", "--unsafe-fixes", ".", cwd=tmp_path)
+    assert path.read_text(encoding="utf-8") == code.replace("nccl", "hccl").replace("cuda", "npu")
+
+
+def test_a_test_that_picks_a_value_no_fix_rewrites_is_kept(tmp_path: Path) -> None:
+    code = 'def pick(device):\n    return "NCCL" if device == "cuda" else "GLOO"\n'
+    report = _report_after_fix(tmp_path, code)
+    (test,) = report["findings"]
+    assert test["kept_cuda"].startswith("a test whose branch picks a CUDA-only value")
+    assert not test["fixable"]

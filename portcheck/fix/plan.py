@@ -3,6 +3,8 @@
 A fix is applied only when its finding survived filtering, its tier is allowed, and
 every other fix it shares an edit with (an aliased import and the names that use it)
 is applied too: half of such a group would leave code that means something else.
+A fix with companions (a fixed ``if`` test and the CUDA-only value its branch picks)
+joins the group of the fixes that rewrite them, and is never made when none does.
 Fixes whose edits nest inside one another wait for the next pass, when the analysis
 has seen the result of the first.
 """
@@ -10,6 +12,7 @@ has seen the result of the first.
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
+from dataclasses import replace
 
 import libcst as cst
 
@@ -68,6 +71,9 @@ class FixPlanner:
             if not set(group) <= eligible:
                 continue
             originals = {id(edit.original) for index in group for edit in with_fix[index][1].edits}
+            companions = {id(node) for index in group for node in with_fix[index][1].companions}
+            if not companions <= originals:
+                continue
             if any(
                 self._nested.get(original, set()) & (taken | originals) for original in originals
             ):
@@ -99,6 +105,10 @@ def _groups(pairs: Sequence[FixPair]) -> list[list[int]]:
         for edit in fix.edits:
             first = owner.setdefault(id(edit.original), index)
             parent[root(index)] = root(first)
+    for index, (_, fix) in enumerate(pairs):
+        for node in fix.companions:
+            if id(node) in owner:
+                parent[root(index)] = root(owner[id(node)])
     groups: dict[int, list[int]] = {}
     for index in range(len(pairs)):
         groups.setdefault(root(index), []).append(index)
@@ -154,3 +164,64 @@ def _nested_edits(
 
     module.visit(Ancestry())
     return related
+
+
+def settle_companions(
+    pairs: Sequence[tuple[Finding, Fix | None]],
+) -> list[tuple[Finding, Fix | None]]:
+    """The findings as ``--fix`` will treat them, once fixes with companions are tied to
+    the fixes of their companions: a fix whose companion no fix rewrites is dropped
+    (a person must port the test and the value together), and a fix tied to an unsafe
+    one is unsafe too, so that no finding says "fixable" that ``--fix`` leaves alone."""
+    with_fix = [(finding, fix) for finding, fix in pairs if fix is not None]
+    if not any(fix.companions for _, fix in with_fix):
+        return list(pairs)
+    owners: dict[int, list[int]] = {}
+    for index, (_, fix) in enumerate(with_fix):
+        for edit in fix.edits:
+            owners.setdefault(id(edit.original), []).append(index)
+    dropped: set[int] = set()
+    unsafe: set[int] = set()
+    for index, (_, fix) in enumerate(with_fix):
+        if not fix.companions:
+            continue
+        tied = {index}
+        for node in fix.companions:
+            tied.update(owners.get(id(node), ()))
+            if id(node) not in owners:
+                dropped.add(index)
+        if any(with_fix[member][1].unsafe for member in tied):
+            unsafe |= tied
+    settled: list[tuple[Finding, Fix | None]] = []
+    position = {id(fix): index for index, (_, fix) in enumerate(with_fix)}
+    for finding, maybe_fix in pairs:
+        at = position.get(id(maybe_fix)) if maybe_fix is not None else None
+        if maybe_fix is None or at is None:
+            settled.append((finding, maybe_fix))
+        elif at in dropped:
+            extra = {**finding.extra, "kept_cuda": CHOSEN_VALUE}
+            extra.pop("unsafe_fix", None)
+            settled.append((_demoted(finding, extra, UNFIXED_HELP), None))
+        elif at in unsafe and not maybe_fix.unsafe:
+            extra = {**finding.extra, "unsafe_fix": True, "fixed_with": CHOSEN_VALUE}
+            unsafe_fix = replace(maybe_fix, unsafe=True)
+            settled.append((_demoted(finding, extra, UNSAFE_HELP), unsafe_fix))
+        else:
+            settled.append((finding, maybe_fix))
+    return settled
+
+
+CHOSEN_VALUE = 'a test whose branch picks a CUDA-only value ("nccl"): fixed only with it'
+UNFIXED_HELP = (
+    'This test picks a CUDA-only value ("nccl") that portcheck cannot rewrite: port the '
+    "test and that value together by hand."
+)
+UNSAFE_HELP = (
+    'This test picks a CUDA-only value ("nccl") whose fix is uncertain: '
+    "`--fix --unsafe-fixes` rewrites both together."
+)
+
+
+def _demoted(finding: Finding, extra: dict[str, object], help_text: str) -> Finding:
+    category = "rewrite" if finding.category == "auto" else finding.category
+    return replace(finding, fixable=False, category=category, suggestion=help_text, extra=extra)
