@@ -5,12 +5,19 @@ ints no operator is listed for, bf16 on the 910A), generated from Ascend's suppo
 float64/complex compute, only partly supported on every NPU (curated, with its evidence).
 
 A dtype on a tensor that is explicitly on the CPU (``device="cpu"``, ``.cpu().double()``)
-is never a finding, and neither is numpy (``np.float64`` is another name). float64 and
-complex are reported where they make tensors (an argument of a call, ``.double()``), not
-where code only compares or maps dtypes, nor where a helper named after dtypes gets them
-(``maybe_adjust_dtype_for_device(torch.float64, device)`` picks a dtype the device has). A
-coverage dtype is reported wherever it is named, except as an entry of a table (a dict, list,
-tuple or set: ``{"fp8": torch.float8_e4m3fn}`` names it, no compute) or in a comparison.
+is never a finding, and neither is numpy (``np.float64`` is another name). A torch factory
+called without a device (``torch.randn(3, dtype=torch.float64)``) makes a CPU tensor too,
+unless the result is moved on (``.to(device)``, ``.cuda()``, on the call or later on the
+name it is assigned to), ``torch.tensor``/``torch.as_tensor`` gets data that is not
+written out (a tensor, whose device the result keeps), or the file sets a default device
+(``torch.set_default_device``, ``set_default_tensor_type``, ``with torch.device(...)``):
+float64 references in tests are computed that way (3 of 120 sampled findings on seven
+real projects). float64 and complex are reported where they make tensors (an argument of
+a call, ``.double()``), not where code only compares or maps dtypes, nor where a helper
+named after dtypes gets them (``maybe_adjust_dtype_for_device(torch.float64, device)``
+picks a dtype the device has). A coverage dtype is reported wherever it is named, except
+as an entry of a table (a dict, list, tuple or set: ``{"fp8": torch.float8_e4m3fn}``
+names it, no compute) or in a comparison.
 """
 
 from __future__ import annotations
@@ -18,6 +25,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 import libcst as cst
+import libcst.matchers as m
 
 from portcheck import expressions
 from portcheck.knowledge import Knowledge
@@ -28,6 +36,31 @@ FLOAT64_NAMES = frozenset({"torch.float64", "torch.double", "torch.complex128", 
 """Names PC011 leaves to this rule (their facts live in curated.toml)."""
 METHODS = {"double": "torch.float64", "cdouble": "torch.complex128", "bfloat16": "torch.bfloat16"}
 CPU = "cpu"
+FACTORIES = frozenset(
+    f"torch.{name}"
+    for name in (
+        "tensor",
+        "as_tensor",
+        "zeros",
+        "ones",
+        "empty",
+        "full",
+        "rand",
+        "randn",
+        "randint",
+        "randperm",
+        "arange",
+        "linspace",
+        "logspace",
+        "eye",
+        "empty_strided",
+    )
+)
+"""Calls that make a new tensor on the default device (not ``*_like``: those follow
+their input's device)."""
+MOVES = frozenset({"to", "cuda", "npu", "type"})
+DATA_FACTORIES = frozenset({"torch.tensor", "torch.as_tensor"})
+"""Factories whose result keeps the device of a tensor given as data."""
 
 
 @lru_cache(maxsize=8)
@@ -104,6 +137,8 @@ class NpuDtype(Rule):
         Valid('import torch\nDTYPES = {"fp8": torch.float8_e4m3fn, "u64": torch.uint64}\n'),
         Valid("import torch\nif x.dtype == torch.float8_e5m2:\n    pass\n"),
         Valid("import torch\nd = maybe_adjust_dtype_for_device(torch.float64, x.device)\n"),
+        Valid("import torch\nref = torch.randn(4, 4, dtype=torch.float64)\n"),
+        Valid("import torch\nref = torch.tensor([1.0, 2.0], dtype=torch.float64)\n"),
     )
     INVALID = (
         Invalid(
@@ -119,6 +154,29 @@ class NpuDtype(Rule):
             api="torch.float64",
         ),
         Invalid("import torch\nx = torch.zeros(3, dtype=torch.uint64)\n", api="torch.uint64"),
+        Invalid(
+            "import torch\nx = torch.randn(4, dtype=torch.float64).to(device)\n",
+            api="torch.float64",
+        ),
+        Invalid(  # the data may be a device tensor, whose device the result keeps
+            "import torch\nref = torch.as_tensor(out, dtype=torch.float64)\n",
+            api="torch.float64",
+        ),
+        Invalid(
+            "import torch\n\ndef f(device):\n    ref = torch.zeros(4, dtype=torch.float64)\n"
+            "    return ref.to(device)\n",
+            api="torch.float64",
+        ),
+        Invalid(
+            "import torch\ntorch.set_default_tensor_type(torch.cuda.DoubleTensor)\n"
+            "x = torch.randn(4, dtype=torch.float64)\n",
+            api="torch.float64",
+        ),
+        Invalid(
+            "import torch\ntorch.set_default_device('cuda')\n"
+            "x = torch.randn(4, dtype=torch.float64)\n",
+            api="torch.float64",
+        ),
     )
 
     @classmethod
@@ -164,8 +222,56 @@ class NpuDtype(Rule):
             return
         if coverage and not isinstance(parent, _TABLE_PARTS):
             self._report(node, coverage[0])
-        elif float64 and call is not None and not _maps_dtypes(call):
+        elif (
+            float64
+            and call is not None
+            and not _maps_dtypes(call)
+            and not self._makes_cpu_tensor(call)
+        ):
             self._report(node, float64[0])
+
+    def _makes_cpu_tensor(self, call: cst.Call) -> bool:
+        """A factory call with no device whose result stays where it is made, in a file
+        that sets no default device: a CPU tensor."""
+        if any(arg.keyword is not None and arg.keyword.value == "device" for arg in call.args):
+            return False
+        if not self.qualified_names(call.func) & FACTORIES:
+            return False
+        if self.qualified_names(call.func) & DATA_FACTORIES and not _literal_data(call):
+            return False  # torch.tensor(t, dtype=...) of a tensor stays on t's device
+        parent = self.parent(call)
+        if isinstance(parent, cst.Attribute) and parent.attr.value in MOVES:
+            return False
+        if self._moved_later(call):
+            return False
+        if self._sets_default_device is None:
+            self._sets_default_device = any(
+                m.findall(self.context.module, pattern) for pattern in _DEFAULT_DEVICE
+            )
+        return not self._sets_default_device
+
+    def _moved_later(self, call: cst.Call) -> bool:
+        """``ref = torch.zeros(n, dtype=torch.float64)`` then ``ref.to(device)`` (or
+        ``.cuda()``) in the same function or module: the tensor is moved after all."""
+        assign = self.parent(call)
+        if not (
+            isinstance(assign, cst.Assign)
+            and len(assign.targets) == 1
+            and isinstance(assign.targets[0].target, cst.Name)
+        ):
+            return False
+        name = assign.targets[0].target.value
+        scope: cst.CSTNode = self.context.module
+        for ancestor in expressions.ancestors(assign, self.parent):
+            if isinstance(ancestor, cst.FunctionDef):
+                scope = ancestor
+                break
+        moved = m.Call(
+            func=m.Attribute(value=m.Name(name), attr=m.OneOf(*(m.Name(move) for move in MOVES)))
+        )
+        return bool(m.findall(scope, moved))
+
+    _sets_default_device: bool | None = None
 
     def _enclosing_call(self, node: cst.CSTNode) -> cst.Call | None:
         """The call the name is an argument of (``f(x, dtype=torch.float64)``), else None."""
@@ -198,3 +304,20 @@ class NpuDtype(Rule):
             suggestion=curated.note,
             evidence=curated.evidence,
         )
+
+
+_DEFAULT_DEVICE = (
+    m.Call(func=m.Attribute(attr=m.Name("set_default_device"))),
+    m.Call(func=m.Attribute(attr=m.Name("set_default_tensor_type"))),
+    m.WithItem(item=m.Call(func=m.Attribute(attr=m.Name("device")))),
+)
+"""``torch.set_default_device``, ``set_default_tensor_type(torch.cuda.FloatTensor)``,
+``with torch.device(...)``: factories of the file may make device tensors."""
+_LITERALS = (cst.List, cst.Tuple, cst.Integer, cst.Float, cst.ListComp)
+
+
+def _literal_data(call: cst.Call) -> bool:
+    """The data of ``torch.tensor(data)`` is written out: Python numbers, not a tensor
+    (whose device the result would keep)."""
+    data = call.args[0].value if call.args and call.args[0].keyword is None else None
+    return isinstance(data, _LITERALS)
