@@ -3,7 +3,8 @@ and dtypes have no NPU support, per chip, with the evidence of every verdict.
 
 Run ``python -m knowledge_builder.coverage --docs DIR --docs-commit SHA [--check]`` where
 DIR is ``docs/zh/api/native_api`` of a checkout of github.com/Ascend/pytorch at SHA.  The
-wheels come from :mod:`knowledge_builder.build` (same pins, same cache).
+torch_npu wheels come from :mod:`knowledge_builder.build` (same pins, same cache); each
+release is compared with the operator list of its own torch (:data:`COVERAGE_TORCH`).
 
 Two sources, and the rule where they disagree (per chip):
 
@@ -32,7 +33,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from knowledge_builder.ascend_docs import DocEntry, docs_dir_not_newer, read_docs
-from knowledge_builder.build import RELEASES, TORCH, _label, fetch
+from knowledge_builder.build import RELEASES, Pin, _label, fetch
 from knowledge_builder.derive import dumps
 from knowledge_builder.kernels import (
     NPU_YAMLS,
@@ -41,6 +42,7 @@ from knowledge_builder.kernels import (
     npu_kernels,
     torch_overloads,
 )
+from knowledge_builder.metadata import torch_requirement
 from knowledge_builder.output import write_outputs
 from knowledge_builder.wheel import WheelReader, top_level_public
 from portcheck.knowledge.load import data_dir
@@ -48,9 +50,45 @@ from portcheck.knowledge.load import data_dir
 SCHEMA = 1
 CHIPS = ("910a", "950dt", "atlas-a2", "atlas-a3")
 DOCS_REPOSITORY = "https://github.com/Ascend/pytorch"
-COVERAGE_RELEASES = ("2.14.0",)
-"""Releases whose torch is close enough to the pinned torch for the kernel comparison;
-torch_npu 2.1.0.post17 needs torch 2.1, whose operator list is not pinned here."""
+
+
+def _macos_torch(version: str, filename: str, sha256: str) -> Pin:
+    platform = filename.rsplit("-", 1)[1].removesuffix(".whl")
+    return Pin("torch", version, filename, sha256, platform)
+
+
+COVERAGE_TORCH: dict[str, Pin] = {
+    "2.1.0.post17": _macos_torch(
+        "2.1.0",
+        "torch-2.1.0-cp311-none-macosx_11_0_arm64.whl",
+        "3cd1dedff13884d890f18eea620184fb4cd8fd3c68ce3300498f427ae93aa962",
+    ),
+    "2.3.1.post6": _macos_torch(
+        "2.3.1",
+        "torch-2.3.1-cp311-none-macosx_11_0_arm64.whl",
+        "a7dd4ed388ad1f3d502bf09453d5fe596c7b121de7e0cfaca1e2017782e9bbac",
+    ),
+    "2.6.0.post5": _macos_torch(
+        "2.6.0",
+        "torch-2.6.0-cp311-none-macosx_11_0_arm64.whl",
+        "94fc63b3b4bedd327af588696559f68c264440e2503cc9e6954019473d74ae21",
+    ),
+    "2.9.1": _macos_torch(
+        "2.9.1",
+        "torch-2.9.1-cp311-none-macosx_11_0_arm64.whl",
+        "52347912d868653e1528b47cafaf79b285b98be3f4f35d5955389b1b95224475",
+    ),
+    "2.14.0": _macos_torch(
+        "2.14.0",
+        "torch-2.14.0-cp311-cp311-macosx_14_0_arm64.whl",
+        "ae530ddd3f3b94248b77f1fd3313c4f3405bd0d17283d505b81574816767133a",
+    ),
+}
+"""The torch wheel each release with coverage is compared with: the torch its wheel's
+METADATA requires (checked at build time).  These are PyPI's macOS arm64 CPU wheels, the
+smallest torch wheels PyPI has (60-130 MB against ~900 MB for the CUDA manylinux ones); the
+files read are platform-independent (torch 2.13.0's native_functions.yaml and
+nn/functional.py are byte-identical in its macOS arm64 and linux +cpu wheels)."""
 SUBMODULES = ("linalg", "special", "fft")
 FAMILIES = (
     "torch.linalg.",
@@ -322,21 +360,32 @@ def _bf16_gate(npu: WheelReader) -> str | None:
 
 
 def build(wheel_dir: Path, docs_root: Path, commit: str) -> dict[str, str]:
-    """Every coverage file's JSON text keyed by file name."""
-    torch = WheelReader(fetch(TORCH, wheel_dir), _label(TORCH))
+    """Every coverage file's JSON text keyed by file name, one per :data:`COVERAGE_TORCH`
+    release; stops when a torch pin is not the torch the torch_npu wheel requires."""
     out: dict[str, str] = {}
     for pin in RELEASES:
-        if pin.version not in COVERAGE_RELEASES:
+        torch_pin = COVERAGE_TORCH.get(pin.version)
+        if torch_pin is None:
             continue
         npu = WheelReader(fetch(pin, wheel_dir), _label(pin))
+        required = torch_requirement(npu, pin.version)
+        if required["torch"] != torch_pin.version:
+            raise SystemExit(
+                f"{required['evidence']}, but COVERAGE_TORCH pins torch {torch_pin.version}"
+            )
+        torch = WheelReader(fetch(torch_pin, wheel_dir), _label(torch_pin))
         inputs = {
-            "torch": {"wheel": TORCH.filename, "sha256": TORCH.sha256},
+            "torch": {
+                "wheel": torch_pin.filename,
+                "sha256": torch_pin.sha256,
+                "required_by": required["evidence"],
+            },
             "torch_npu": {"wheel": pin.filename, "sha256": pin.sha256},
         }
         document = derive_coverage(torch, npu, docs_root, commit, pin.version, inputs)
         out[f"coverage-torch_npu-{pin.version}.json"] = dumps(document)
+        torch.close()
         npu.close()
-    torch.close()
     return out
 
 

@@ -189,7 +189,10 @@ def test_explain_shows_coverage_per_chip_and_release():
     everywhere = "atlas-a2, atlas-a3, 950dt, 910a: rewrite (no-kernel)"
     assert f"coverage on torch_npu==2.14.0, {everywhere}" in result.stdout
     assert "npu_native_functions_by_codegen.yaml" in result.stdout
-    assert "coverage on torch_npu==2.1.0.post17: no coverage data" in result.stdout
+    assert f"coverage on torch_npu==2.1.0.post17, {everywhere}" in result.stdout
+    assert "torch 2.1.0 wheel: torchgen/packaged/ATen" in result.stdout
+    assert "coverage on torch_npu==2.1.0.post17: kernel comparison only" in result.stdout
+    assert "coverage on torch_npu==2.14.0: kernel comparison only" not in result.stdout
     bag = run_cli("explain", "torch.nn.functional.embedding_bag").stdout
     assert "atlas-a2, atlas-a3, 950dt: rewrite (listed-unsupported)" in bag
     assert "Ascend/pytorch@9e73e708ab93: docs/zh/api/native_api/pytorch_2-13-0/" in bag

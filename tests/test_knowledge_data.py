@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 
 import pytest
 
 from knowledge_builder.build import API_RELEASES
+from knowledge_builder.coverage import COVERAGE_TORCH
 from knowledge_builder.derive import dumps
 from portcheck.knowledge import (
     UnknownTargetError,
@@ -48,6 +50,23 @@ def test_release_table_comes_from_wheel_metadata():
 
 def _versions(targets):
     return [t.split("==", 1)[1] for t in targets]
+
+
+def test_every_release_with_coverage_was_compared_with_its_own_torch():
+    """The kernel comparison reads the operator list of the torch the torch_npu wheel
+    requires (its METADATA, as in releases.json), never another release's torch."""
+    table = {row.torch_npu: row for row in release_table()}
+    files = sorted(DATA.glob("coverage-torch_npu-*.json"))
+    versions = {json.loads(p.read_text(encoding="utf-8"))["version"] for p in files}
+    assert versions == set(COVERAGE_TORCH) and len(versions) == 5 and versions <= API_RELEASES
+    for path in files:
+        document = json.loads(path.read_text(encoding="utf-8"))
+        version, torch = document["version"], document["inputs"]["torch"]
+        required = table[version].torch
+        assert re.match(rf"torch-{re.escape(required)}[-+]", torch["wheel"]), path.name
+        assert torch["sha256"] == COVERAGE_TORCH[version].sha256
+        assert torch["required_by"] == table[version].evidence
+        assert f"torch {required} wheel: torchgen/packaged/" in path.read_text(encoding="utf-8")
 
 
 def test_env_mappings_follow_the_wheel_strings():

@@ -70,6 +70,10 @@ class Coverage:
     def __init__(self, document: dict[str, Any], chip: str) -> None:
         self.release = str(document["version"])
         self.chip = chip
+        docs = document.get("inputs", {}).get("docs", {})
+        self.support_list: str | None = docs.get("directory")
+        """The Ascend support list read (``docs/zh/api/native_api/pytorch_2-13-0``); None
+        when every list is for a newer torch, so the facts rest on the kernels alone."""
         self._apis: dict[str, CoverageFact] = {}
         self._dtypes: dict[str, CoverageFact] = {}
         for raw in document.get("apis", ()):

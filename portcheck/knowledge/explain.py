@@ -16,6 +16,10 @@ EVERY_CHIP = (
     ", ".join(c.id for c in CHIPS)
     + " (one torch_npu wheel serves every chip: its name and behaviour facts hold on all)"
 )
+NO_LIST = (
+    "kernel comparison only (every Ascend support list is for a newer torch: no ✘ verdicts, "
+    "no dtype facts)"
+)
 NO_910A_COLUMN = " (Ascend's list has no 910A column: 910A verdicts rest on the kernel list)"
 
 
@@ -55,9 +59,12 @@ def _coverage(name: str) -> list[str]:
     out: list[str] = []
     found = False
     for target in known_targets():
-        if load_knowledge(target).coverage is None:
+        coverage = load_knowledge(target).coverage
+        if coverage is None:
             out.append(f"coverage on {target}: no coverage data for this release")
             continue
+        if coverage.support_list is None:
+            out.append(f"coverage on {target}: {NO_LIST}")
         groups: dict[tuple[str, str], list[CoverageFact]] = {}
         for chip in CHIPS:
             knowledge = load_knowledge(target, chip.id)
