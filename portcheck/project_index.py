@@ -50,6 +50,15 @@ class ProjectIndex:
     """Dotted names of the project's top-level packages and modules."""
     reexports: tuple[tuple[str, str], ...] = ()
     """``("vllm.triton_utils.tl", "triton.language")``: a project name → the library name."""
+    defined_under_reexports: frozenset[str] = frozenset()
+    """What the project's modules named like a re-exported name (or under one) define at
+    module level (functions, classes, assignments, submodules): vllm's ``mhc/triton.py``
+    sits beside an ``mhc/__init__.py`` whose ``from .triton import *`` binds the name
+    ``triton`` to the library, and xformers' ``xformers/triton/`` package beside an
+    ``import triton`` in ``xformers/__init__.py``. ``mhc.triton.hc_collapse_triton`` is
+    then the module's function (``from ...mhc.triton import hc_collapse_triton`` imports
+    the module), while ``mhc.triton.jit``, which the module does not define, is still
+    the library's (``from ...mhc import triton`` then ``triton.jit``)."""
     modules: tuple[tuple[str, str], ...] = field(default=(), compare=False, repr=False)
     """Display path → module name, for the files of the run (not part of the key: it
     follows from the paths, which the cache key has already)."""
@@ -59,7 +68,13 @@ class ProjectIndex:
 
     @cached_property
     def digest(self) -> str:
-        text = "\n".join([*sorted(self.first_party), *(f"{a} {b}" for a, b in self.reexports)])
+        text = "\n".join(
+            [
+                *sorted(self.first_party),
+                *(f"{a} {b}" for a, b in self.reexports),
+                *sorted(self.defined_under_reexports),
+            ]
+        )
         return hashlib.blake2b(text.encode(), digest_size=12).hexdigest()
 
     @cached_property
@@ -89,7 +104,10 @@ class ProjectIndex:
             return name
         parts = name.split(".")
         for end in range(len(parts), 0, -1):
-            target = self._reexported.get(".".join(parts[:end]))
+            prefix = ".".join(parts[:end])
+            if end < len(parts) and f"{prefix}.{parts[end]}" in self.defined_under_reexports:
+                return None
+            target = self._reexported.get(prefix)
             if target is not None:
                 return ".".join([target, *parts[end:]])
         return None
@@ -146,8 +164,35 @@ def build_index(files: Sequence[SourceFile], libraries: Iterable[str]) -> Projec
     return ProjectIndex(
         first_party=first_party,
         reexports=tuple(sorted(reexports.items())),
+        defined_under_reexports=_defined_under(reexports, python, modules),
         modules=tuple((display, module) for display, module in modules.items() if module),
     )
+
+
+def _defined_under(
+    reexports: dict[str, str], python: Sequence[SourceFile], modules: dict[str, str | None]
+) -> frozenset[str]:
+    """``module.name`` for what each module named like a re-export, or under one, defines
+    (see :attr:`ProjectIndex.defined_under_reexports`); those modules are few, and read
+    again here."""
+    defined: set[str] = set()
+    for source in python:
+        module = modules[source.display]
+        if module is None:
+            continue
+        parts = module.split(".")
+        if not any(".".join(parts[:end]) in reexports for end in range(1, len(parts) + 1)):
+            continue
+        defined.add(module)  # a submodule is defined by its package
+        read = read_source(source.path, source.display)
+        text = getattr(read, "text", None)
+        if isinstance(text, str):
+            defined.update(f"{module}.{name}" for name in _top_level_names(text))
+    return frozenset(defined)
+
+
+def _top_level_names(text: str) -> set[str]:
+    return {a or b for a, b in TOP_LEVEL_NAME.findall(text)}
 
 
 def _read(source: SourceFile) -> str | None:
@@ -196,6 +241,9 @@ FROM_IMPORT = re.compile(
 )
 ALL = re.compile(r"^__all__[ \t]*(?::[^=\n]*)?=[ \t]*[\[(]([^\])]*)[\])]", re.M)
 COMMENT = re.compile(r"#[^\n]*")
+TOP_LEVEL_NAME = re.compile(
+    r"^(?:async[ \t]+def|def|class)[ \t]+(\w+)|^(\w+)[ \t]*(?::[^=\n]*)?=(?!=)", re.M
+)
 QUOTED = re.compile(r"[\"']([A-Za-z_]\w*)[\"']")
 
 

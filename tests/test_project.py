@@ -170,3 +170,22 @@ def test_a_checkout_inside_a_directory_named_src_is_no_src_layout(
     found = {(f["line"], f["api"]) for f in report["findings"] if f["path"] == "proj/kernel.py"}
     assert (4, "triton.jit") in found
     assert not [f for f in report["findings"] if f["api"].startswith("proj")]
+
+
+def test_a_project_module_named_like_a_re_export_keeps_its_own_names(project: Path) -> None:
+    """vllm's mhc/triton.py beside ``from .triton import *`` (which binds ``triton`` to the
+    library in the package): its functions were reported as triton's. What the module
+    defines is the project's; what it does not (``triton.jit``) is still the library's."""
+    write(project, "src/fastattn/kernels/triton.py", "def launch(x):\n    return x\n")
+    write(
+        project,
+        "src/fastattn/use_launch.py",
+        "from fastattn.kernels.triton import launch\nfrom fastattn.kernels import triton\n\n"
+        "launch(1)\n\n\n@triton.jit\ndef kernel(x):\n    pass\n",
+    )
+    _, report = check_json(".", cwd=project)
+    use = "src/fastattn/use_launch.py"
+    found = {(f["line"], f["api"]) for f in report["findings"] if f["path"] == use}
+    assert found == {(2, "triton"), (7, "triton.jit")}
+    add = {(f["line"], f["api"]) for f in report["findings"] if f["path"].endswith("/add.py")}
+    assert (6, "triton.jit") in add
