@@ -114,10 +114,13 @@ _TABLE_PARTS = (cst.DictElement, cst.Element, cst.ComparisonTarget, cst.Comparis
 
 def _maps_dtypes(call: cst.Call) -> bool:
     """A call of a function named after dtypes (``maybe_adjust_dtype_for_device``,
-    ``get_dtype``) takes a dtype to choose or map one, not to make a tensor."""
+    ``get_dtype``) takes a dtype to choose or map one, not to make a tensor. Not one that
+    makes it the default (``torch.set_default_dtype(torch.float64)``), nor a class
+    (lightning's ``_DtypeContextManager(torch.double)`` runs a whole model in float64)."""
     func = call.func
     name = func.attr.value if isinstance(func, cst.Attribute) else getattr(func, "value", "")
-    return "dtype" in name.lower()
+    lower = name.lower()
+    return "dtype" in lower and "default" not in lower and not name.lstrip("_")[:1].isupper()
 
 
 class NpuDtype(Rule):
@@ -172,6 +175,8 @@ class NpuDtype(Rule):
             "x = torch.randn(4, dtype=torch.float64)\n",
             api="torch.float64",
         ),
+        Invalid("import torch\ntorch.set_default_dtype(torch.float64)\n", api="torch.float64"),
+        Invalid("import torch\nwith _DtypeContextManager(torch.double):\n    pass\n"),
         Invalid(
             "import torch\ntorch.set_default_device('cuda')\n"
             "x = torch.randn(4, dtype=torch.float64)\n",
