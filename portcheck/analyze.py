@@ -179,7 +179,10 @@ class Analyzer:
                 wrapper.visit_batched([rule(context) for rule in rules])
         else:
             wrapper.visit_batched([rule(context) for rule in rules])
-        pairs = sorted(settle_companions(context.findings), key=lambda pair: pair[0].sort_key())
+        pairs = sorted(
+            settle_companions(context.findings, context.reported),
+            key=lambda pair: pair[0].sort_key(),
+        )
         result.findings = [finding for finding, _ in pairs]
         result.handled = sorted(context.handled, key=Finding.sort_key)
         if keep_fixes:

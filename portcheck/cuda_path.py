@@ -29,11 +29,19 @@ and definitions:
 - ``npu-branch``: the body of ``if <NPU test>``: the project already runs this on NPU
   (``if device_type == "npu": device_type = "cuda"`` files NPU memory under one name).
 
+- ``cuda-module``: a module of the project whose name names CUDA beside sibling modules
+  named after other devices (lightning ``accelerators/cuda.py`` beside ``mps.py`` and
+  ``xla.py``, colossalai ``cuda_accelerator.py`` beside ``npu_accelerator.py``, vllm
+  ``platforms/cuda.py`` beside ``rocm.py``): the project's CUDA implementation, whose
+  NPU sibling is another module (:meth:`ProjectIndex.is_cuda_module`).
+
 A test that is fixed (``device == "cuda"`` → ``device == "npu"``) also changes which
-branch NPU takes. When a branch of that ``if`` or conditional expression picks a
-CUDA-only value, :func:`chosen_cuda_values` names it (``backend = "nccl" if device ==
-"cuda" else "gloo"``): the test is fixed only together with that value's own fix
-(``"hccl" if device == "npu"``), never alone, which would ask for NCCL on an NPU.
+branch NPU takes. When a branch of that ``if`` or conditional expression holds a CUDA
+value, :func:`chosen_cuda_values` names it (``backend = "nccl" if device == "cuda" else
+"gloo"``; ``self.accelerator = "cuda"`` under ``if devices[0].type == "cuda"``): the
+test is fixed only together with that value's own fix (``"hccl" if device == "npu"``),
+never alone, which would ask for NCCL on an NPU or pick the CUDA accelerator for NPU
+devices.
 """
 
 from __future__ import annotations
@@ -42,14 +50,16 @@ import re
 
 import libcst as cst
 
-from portcheck.expressions import ParentOf, ancestors
+from portcheck.expressions import ParentOf, ancestors, cuda_fstring_head, is_cuda_device_text
 from portcheck.handled import CodeOf, chain_tests, names_npu
 
 DEFINITION = "cuda-definition"
 GATE = "cuda-only-gate"
 DISPATCH = "device-dispatch"
 NPU_BRANCH = "npu-branch"
+MODULE = "cuda-module"
 REASONS = {
+    MODULE: "in a module that is the project's CUDA implementation beside other devices'",
     NPU_BRANCH: "in the branch the project runs on NPU: CUDA there is deliberate or a bug",
     DEFINITION: "inside a class or function that is the project's CUDA implementation",
     GATE: "guards CUDA-only code (a CUDA library, kernel or compute-capability check)",
@@ -111,9 +121,9 @@ _TEST_PARTS = (
 
 
 def chosen_cuda_values(node: cst.CSTNode, parent_of: ParentOf) -> tuple[cst.CSTNode, ...]:
-    """The CUDA-only values (``"nccl"`` literals) in the branches of the ``if`` or
-    conditional expression whose test holds ``node``: fixing the test without them
-    would send NPU to the CUDA-only value (or CUDA away from it)."""
+    """The CUDA values (``"nccl"``, ``"cuda"``, ``f"cuda:{i}"`` literals) in the branches
+    of the ``if`` or conditional expression whose test holds ``node``: fixing the test
+    without them would send NPU to the CUDA value (or CUDA away from it)."""
     child = node
     for ancestor in ancestors(node, parent_of):
         if isinstance(ancestor, (cst.If, cst.IfExp)):
@@ -129,14 +139,25 @@ def chosen_cuda_values(node: cst.CSTNode, parent_of: ParentOf) -> tuple[cst.CSTN
     return ()
 
 
-def _values(region: cst.CSTNode) -> list[cst.SimpleString]:
-    found: list[cst.SimpleString] = []
+def is_cuda_only_value(node: cst.CSTNode) -> bool:
+    """``"nccl"`` (any case): a value no NPU has, so a test that picks it is never fixed
+    alone, even where no rule reports the value."""
+    return isinstance(node, cst.SimpleString) and _string_value(node) in _CUDA_ONLY_VALUES
+
+
+def _values(region: cst.CSTNode) -> list[cst.BaseExpression]:
+    found: list[cst.BaseExpression] = []
 
     class Strings(cst.CSTVisitor):
         def visit_SimpleString(self, string: cst.SimpleString) -> None:
             value = _string_value(string)
-            if value in _CUDA_ONLY_VALUES:
+            if value in _CUDA_ONLY_VALUES or (value and is_cuda_device_text(value)):
                 found.append(string)
+
+        def visit_FormattedString(self, string: cst.FormattedString) -> bool:
+            if cuda_fstring_head(string) is not None:
+                found.append(string)
+            return True
 
     region.visit(Strings())
     return found

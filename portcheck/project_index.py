@@ -62,6 +62,10 @@ class ProjectIndex:
     modules: tuple[tuple[str, str], ...] = field(default=(), compare=False, repr=False)
     """Display path → module name, for the files of the run (not part of the key: it
     follows from the paths, which the cache key has already)."""
+    cuda_modules: frozenset[str] = frozenset()
+    """Display paths of the project's CUDA implementation modules: a module named after
+    CUDA beside sibling modules named after other devices (``accelerators/cuda.py``
+    beside ``mps.py``); part of the key, as it follows from other files' paths."""
 
     def __repr__(self) -> str:  # the cache fingerprint is built from the Analyzer's repr
         return f"ProjectIndex({self.digest})"
@@ -73,6 +77,7 @@ class ProjectIndex:
                 *sorted(self.first_party),
                 *(f"{a} {b}" for a, b in self.reexports),
                 *sorted(self.defined_under_reexports),
+                *(f"cuda {path}" for path in sorted(self.cuda_modules)),
             ]
         )
         return hashlib.blake2b(text.encode(), digest_size=12).hexdigest()
@@ -91,6 +96,9 @@ class ProjectIndex:
 
     def module_name(self, display: str) -> str | None:
         return self._module_of.get(display)
+
+    def is_cuda_module(self, display: str) -> bool:
+        return display in self.cuda_modules
 
     def is_first_party(self, name: str) -> bool:
         if name.split(".", 1)[0] not in self._heads:
@@ -166,6 +174,7 @@ def build_index(files: Sequence[SourceFile], libraries: Iterable[str]) -> Projec
         reexports=tuple(sorted(reexports.items())),
         defined_under_reexports=_defined_under(reexports, python, modules),
         modules=tuple((display, module) for display, module in modules.items() if module),
+        cuda_modules=_cuda_modules(modules),
     )
 
 
@@ -193,6 +202,36 @@ def _defined_under(
 
 def _top_level_names(text: str) -> set[str]:
     return {a or b for a, b in TOP_LEVEL_NAME.findall(text)}
+
+
+_CUDA_PART = re.compile(r"cuda", re.IGNORECASE)
+_OTHER_DEVICE_PART = re.compile(
+    r"(?<![a-z])(?:cpu|npu|xpu|mps|hpu|xla|tpu|mlu|musa|neuron|ipu|rocm|hip|mtia|ascend)(?![a-z])",
+    re.IGNORECASE,
+)
+
+
+def _cuda_modules(modules: dict[str, str | None]) -> frozenset[str]:
+    """The files of modules (or in packages) whose name starts with ``cuda``
+    (``cuda``, ``cuda_accelerator``, ``cuda_communicator``) and that have a sibling
+    named after another device (``cpu``, ``mps``, ``npu_accelerator``, ``rocm``)."""
+    children: dict[str, set[str]] = {}
+    for module in modules.values():
+        parts = module.split(".") if module else []
+        for end in range(1, len(parts)):
+            children.setdefault(".".join(parts[:end]), set()).add(parts[end])
+    found = set()
+    for display, module in modules.items():
+        parts = module.split(".") if module else []
+        for end in range(1, len(parts)):
+            name = parts[end]
+            if not _CUDA_PART.match(name.split("_", 1)[0]):
+                continue
+            siblings = children.get(".".join(parts[:end]), set())
+            if any(_OTHER_DEVICE_PART.search(sibling) for sibling in siblings - {name}):
+                found.add(display)
+                break
+    return frozenset(found)
 
 
 def _read(source: SourceFile) -> str | None:

@@ -24,6 +24,7 @@ from libcst.metadata import (
     ScopeProvider,
 )
 
+from portcheck.cuda_path import MODULE as CUDA_MODULE
 from portcheck.cuda_path import chosen_cuda_values, kept_reason
 from portcheck.fastcst.libcst_internals import fast_path
 from portcheck.fastcst.metadata import LazyQualifiedNames, imported_names
@@ -112,6 +113,9 @@ class RuleContext:
     project: ProjectIndex = ProjectIndex()
     handled: list[Finding] = field(default_factory=list)
     """Findings in code that already covers NPU (see :mod:`portcheck.handled`)."""
+    reported: set[int] = field(default_factory=set)
+    """The ids of every reported node, with a fix or without: a test's companion that a
+    rule reports without a fix keeps the test from being fixed alone."""
 
 
 class RuleInfo:
@@ -192,7 +196,12 @@ class Rule(RuleInfo, cst.BatchableCSTVisitor):
         position = self.get_metadata(PositionProvider, node)
         code_of = self.context.module.code_for_node
         handled = handled_reason(node, self.parent, code_of)
-        kept = kept_reason(node, self.parent, code_of) if fix is not None else None
+        kept = None
+        if fix is not None:
+            kept = kept_reason(node, self.parent, code_of)
+            if kept is None and self.context.project.is_cuda_module(self.context.path):
+                kept = CUDA_MODULE
+        self.context.reported.add(id(node))
         if handled is not None or kept is not None:
             fix = None
         elif fix is not None:

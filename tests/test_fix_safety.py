@@ -273,5 +273,51 @@ def test_a_test_that_picks_a_value_no_fix_rewrites_is_kept(tmp_path: Path) -> No
     code = 'def pick(device):\n    return "NCCL" if device == "cuda" else "GLOO"\n'
     report = _report_after_fix(tmp_path, code)
     (test,) = report["findings"]
-    assert test["kept_cuda"].startswith("a test whose branch picks a CUDA-only value")
+    assert test["kept_cuda"].startswith("a test whose branch holds a CUDA value")
     assert not test["fixable"]
+
+
+# lightning fabric/connector.py:289: the branch picks the accelerator by its name
+PICKED_ACCELERATOR = (
+    "def select(self):\n"
+    '    if self.devices[0].type == "cuda":\n'
+    '        self.accelerator_flag = "cuda"\n'
+)
+
+
+def test_a_test_is_not_fixed_alone_when_its_branch_names_the_cuda_accelerator(
+    tmp_path: Path,
+) -> None:
+    path = write(tmp_path, "mod.py", PICKED_ACCELERATOR)
+    run_cli("check", "--fix", ".", cwd=tmp_path)
+    assert path.read_text(encoding="utf-8") == PICKED_ACCELERATOR
+    test = check_json(".", cwd=tmp_path)[1]["findings"][0]
+    assert (test["line"], test["fixable"], test["unsafe_fix"]) == (2, False, True)
+    run_cli("check", "--fix", "--unsafe-fixes", ".", cwd=tmp_path)
+    assert path.read_text(encoding="utf-8") == PICKED_ACCELERATOR.replace('"cuda"', '"npu"')
+
+
+def test_a_cuda_string_no_rule_reports_does_not_hold_a_test_back(tmp_path: Path) -> None:
+    code = 'import torch\n\ndef run(x):\n    if x.device.type == "cuda":\n        print("cuda")\n'
+    path = write(tmp_path, "mod.py", code)
+    run_cli("check", "--fix", ".", cwd=tmp_path)
+    assert 'if x.device.type == "npu":\n        print("cuda")\n' in path.read_text(encoding="utf-8")
+
+
+ACCELERATOR = "import torch\n\ndef sync():\n    torch.cuda.synchronize()\n"
+
+
+def test_the_cuda_module_beside_other_devices_modules_is_kept(tmp_path: Path) -> None:
+    """lightning accelerators/cuda.py beside mps.py and xla.py; colossalai
+    accelerator/cuda_accelerator.py beside npu_accelerator.py."""
+    write(tmp_path, "pkg/__init__.py", "")
+    write(tmp_path, "pkg/accelerators/__init__.py", "")
+    write(tmp_path, "pkg/accelerators/mps.py", "import torch\n")
+    cuda = write(tmp_path, "pkg/accelerators/cuda.py", ACCELERATOR)
+    plain = write(tmp_path, "pkg/utils/cuda.py", ACCELERATOR)
+    write(tmp_path, "pkg/utils/__init__.py", "")
+    run_cli("check", "--fix", ".", cwd=tmp_path)
+    assert cuda.read_text(encoding="utf-8") == ACCELERATOR
+    assert "torch.npu.synchronize()" in plain.read_text(encoding="utf-8")
+    (finding,) = check_json(".", cwd=tmp_path)[1]["findings"]
+    assert (finding["path"], finding["kept_cuda"]) == ("pkg/accelerators/cuda.py", "cuda-module")

@@ -186,3 +186,45 @@ def test_a_warm_run_gives_the_same_fixes(tmp_path: Path) -> None:
     assert (tmp_path / ".portcheck_cache").is_dir()
     assert cold == warm
     assert all("fixes" in result for result in warm["runs"][0]["results"])
+
+
+def test_each_sarif_fix_of_the_example_repo_writes_what_fix_writes(
+    example_log: dict[str, Any],
+) -> None:
+    """issue #16: a SARIF fix added a second ``import torch_npu`` where ``--fix`` turned
+    ``import torch.cuda as tc`` into ``import torch_npu.npu as tc``. For every fixable
+    finding, its replacements must give the bytes that ``--fix`` writes in its pass for
+    that finding and those it goes with (the results carrying the same fix)."""
+    from portcheck.analyze import Analyzer
+    from portcheck.discover import SourceFile
+    from portcheck.fix.apply import apply_fixes
+    from portcheck.fix.plan import choose_fixes
+    from portcheck.registry import all_rules
+    from portcheck.source import SourceText
+
+    analyzer = Analyzer(target="torch_npu==2.14.0", rule_ids=tuple(r.id for r in all_rules()))
+    by_file: dict[str, list[dict[str, Any]]] = {}
+    for result in example_log["runs"][0]["results"]:
+        if "fixes" in result:
+            uri = result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+            by_file.setdefault(uri, []).append(result)
+    assert sum(map(len, by_file.values())) >= 30
+    for uri, results in by_file.items():
+        text = (FIXTURES / "example_repo" / uri).read_text(encoding="utf-8")
+        source = SourceText(text, text.encode(), "utf-8")
+        analysis = analyzer.analyze_text(SourceFile(Path(uri), uri, "python"), source, True)
+        assert analysis.module is not None
+        at = {(f.line, f.column, f.rule): f for f, _ in analysis.fixes}
+        for result in results:
+            changes = result["fixes"][0]["artifactChanges"][0]["replacements"]
+            together = {
+                at[(region["startLine"], region["startColumn"], other["ruleId"])]
+                for other in results
+                if other["fixes"][0]["artifactChanges"][0]["replacements"] == changes
+                for region in [other["locations"][0]["physicalLocation"]["region"]]
+            }
+            chosen = choose_fixes(analysis.fixes, together, analysis.module, unsafe=False)
+            assert _apply(text, changes) == apply_fixes(analysis.module, chosen).code, (
+                uri,
+                result["locations"][0]["physicalLocation"]["region"]["startLine"],
+            )

@@ -16,6 +16,7 @@ from dataclasses import replace
 
 import libcst as cst
 
+from portcheck.cuda_path import is_cuda_only_value
 from portcheck.model import Finding
 from portcheck.rule import Edit, Fix
 
@@ -168,11 +169,14 @@ def _nested_edits(
 
 def settle_companions(
     pairs: Sequence[tuple[Finding, Fix | None]],
+    reported: Collection[int] = frozenset(),
 ) -> list[tuple[Finding, Fix | None]]:
     """The findings as ``--fix`` will treat them, once fixes with companions are tied to
-    the fixes of their companions: a fix whose companion no fix rewrites is dropped
-    (a person must port the test and the value together), and a fix tied to an unsafe
-    one is unsafe too, so that no finding says "fixable" that ``--fix`` leaves alone."""
+    the fixes of their companions: a fix whose companion is reported without a fix (or
+    is ``"nccl"``, reported or not) is dropped (a person must port the test and the value
+    together), a companion that no rule reports (``"cuda"`` in a message) is no
+    companion, and a fix tied to an unsafe one is unsafe too, so that no finding says
+    "fixable" that ``--fix`` leaves alone. ``reported``: the ids of the reported nodes."""
     with_fix = [(finding, fix) for finding, fix in pairs if fix is not None]
     if not any(fix.companions for _, fix in with_fix):
         return list(pairs)
@@ -182,20 +186,27 @@ def settle_companions(
             owners.setdefault(id(edit.original), []).append(index)
     dropped: set[int] = set()
     unsafe: set[int] = set()
+    companions: dict[int, tuple[cst.CSTNode, ...]] = {}
     for index, (_, fix) in enumerate(with_fix):
         if not fix.companions:
             continue
         tied = {index}
+        kept = []
         for node in fix.companions:
-            tied.update(owners.get(id(node), ()))
-            if id(node) not in owners:
+            if id(node) in owners:
+                tied.update(owners[id(node)])
+                kept.append(node)
+            elif id(node) in reported or is_cuda_only_value(node):
                 dropped.add(index)
+        companions[index] = tuple(kept)
         if any(with_fix[member][1].unsafe for member in tied):
             unsafe |= tied
     settled: list[tuple[Finding, Fix | None]] = []
     position = {id(fix): index for index, (_, fix) in enumerate(with_fix)}
     for finding, maybe_fix in pairs:
         at = position.get(id(maybe_fix)) if maybe_fix is not None else None
+        if at is not None and at in companions and maybe_fix is not None:
+            maybe_fix = replace(maybe_fix, companions=companions[at])
         if maybe_fix is None or at is None:
             settled.append((finding, maybe_fix))
         elif at in dropped:
@@ -211,13 +222,13 @@ def settle_companions(
     return settled
 
 
-CHOSEN_VALUE = 'a test whose branch picks a CUDA-only value ("nccl"): fixed only with it'
+CHOSEN_VALUE = 'a test whose branch holds a CUDA value ("nccl", "cuda"): fixed only with it'
 UNFIXED_HELP = (
-    'This test picks a CUDA-only value ("nccl") that portcheck cannot rewrite: port the '
-    "test and that value together by hand."
+    'This test picks a CUDA value ("nccl", "cuda") that portcheck does not rewrite: port '
+    "the test and that value together by hand."
 )
 UNSAFE_HELP = (
-    'This test picks a CUDA-only value ("nccl") whose fix is uncertain: '
+    'This test picks a CUDA value ("nccl", "cuda") whose fix is uncertain: '
     "`--fix --unsafe-fixes` rewrites both together."
 )
 
