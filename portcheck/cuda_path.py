@@ -254,19 +254,25 @@ def _names_other(node: cst.CSTNode, code_of: CodeOf) -> bool:
 
 def _uses_cuda_only(region: cst.CSTNode, finding: cst.CSTNode) -> bool:
     """Whether ``region`` (outside the finding's own node) names CUDA-only code."""
-    found = False
+    names = _CudaOnlyNames(finding)
+    region.visit(names)
+    return names.found
 
-    class Names(cst.CSTVisitor):
-        def on_visit(self, visited: cst.CSTNode) -> bool:
-            nonlocal found
-            if found or visited is finding:
-                return False
-            if isinstance(visited, cst.Name) and visited.value not in _PLAIN_TOUCHPOINTS:
-                found = names_cuda_only(visited.value)
-            elif isinstance(visited, (cst.SimpleString, cst.FormattedStringText)):
-                words = _STRING_WORDS.findall(visited.value)
-                found = any(word.lower() in _CUDA_ONLY_PARTS for word in words)
-            return not found
 
-    region.visit(Names())
-    return found
+class _CudaOnlyNames(cst.CSTVisitor):
+    """A class of its own, not one per call: the walk plans each visitor class once."""
+
+    def __init__(self, finding: cst.CSTNode) -> None:
+        super().__init__()
+        self.finding = finding
+        self.found = False
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        if self.found or node is self.finding:
+            return False
+        if isinstance(node, cst.Name) and node.value not in _PLAIN_TOUCHPOINTS:
+            self.found = names_cuda_only(node.value)
+        elif isinstance(node, (cst.SimpleString, cst.FormattedStringText)):
+            words = _STRING_WORDS.findall(node.value)
+            self.found = any(word.lower() in _CUDA_ONLY_PARTS for word in words)
+        return not self.found

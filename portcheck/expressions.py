@@ -100,14 +100,18 @@ def string_literals(node: cst.CSTNode) -> list[cst.SimpleString]:
     A small visitor rather than ``libcst.matchers.findall``: importing the matchers
     module costs more than a whole pre-commit run's worth of parsing.
     """
-    found: list[cst.SimpleString] = []
+    collector = _StringCollector()
+    node.visit(collector)
+    return collector.found
 
-    class _Collector(cst.CSTVisitor):
-        def visit_SimpleString(self, literal: cst.SimpleString) -> None:
-            found.append(literal)
 
-    node.visit(_Collector())
-    return found
+class _StringCollector(cst.CSTVisitor):
+    def __init__(self) -> None:
+        super().__init__()
+        self.found: list[cst.SimpleString] = []
+
+    def visit_SimpleString(self, literal: cst.SimpleString) -> None:
+        self.found.append(literal)
 
 
 def is_cuda_device_text(text: str) -> bool:

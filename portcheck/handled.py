@@ -56,8 +56,31 @@ def names_npu(text: str) -> bool:
     return NPU_WORD.search(text) is not None
 
 
-def handled_reason(node: cst.CSTNode, parent_of: ParentOf, code_of: CodeOf) -> str | None:
-    """One of :data:`REASONS`, or None when nothing around ``node`` covers NPU."""
+class StatementIndex:
+    """Where a statement is in its block, each block read once: a finding in a module of
+    100,000 statements looked for its own among them all."""
+
+    def __init__(self) -> None:
+        self._blocks: dict[int, tuple[cst.CSTNode, dict[int, int]]] = {}
+
+    def __call__(self, block: cst.IndentedBlock | cst.Module, statement: cst.CSTNode) -> int | None:
+        known = self._blocks.get(id(block))
+        if known is None or known[0] is not block:
+            known = (block, {id(found): index for index, found in enumerate(block.body)})
+            self._blocks[id(block)] = known
+        return known[1].get(id(statement))
+
+
+def handled_reason(
+    node: cst.CSTNode,
+    parent_of: ParentOf,
+    code_of: CodeOf,
+    index_of: StatementIndex | None = None,
+) -> str | None:
+    """One of :data:`REASONS`, or None when nothing around ``node`` covers NPU.
+
+    ``index_of``: the file's :class:`StatementIndex`, shared by its findings."""
+    index_of = index_of or StatementIndex()
     child = node
     in_definition = False
     for ancestor in ancestors(node, parent_of):
@@ -69,7 +92,7 @@ def handled_reason(node: cst.CSTNode, parent_of: ParentOf, code_of: CodeOf) -> s
         elif (
             not in_definition
             and isinstance(ancestor, (cst.SimpleStatementLine, cst.If))
-            and _has_npu_twin(ancestor, parent_of, code_of)
+            and _has_npu_twin(ancestor, parent_of, code_of, index_of)
         ):
             return MIRROR
         child = ancestor
@@ -82,14 +105,16 @@ _TWIN_WORDS = {"npu": "cuda", "hccl": "nccl", "ascend": "cuda"}
 _TWIN_WORD = re.compile(r"(?<![a-z])(npu|hccl|ascend)", re.IGNORECASE)
 
 
-def _has_npu_twin(statement: cst.CSTNode, parent_of: ParentOf, code_of: CodeOf) -> bool:
+def _has_npu_twin(
+    statement: cst.CSTNode, parent_of: ParentOf, code_of: CodeOf, index_of: StatementIndex
+) -> bool:
     """Whether the statement before or after ``statement`` in its block names NPU and
     is ``statement`` with NPU read as CUDA (string contents ignored)."""
     block = parent_of(statement)
     if not isinstance(block, (cst.IndentedBlock, cst.Module)):
         return False
-    body = list(block.body)
-    index = next((i for i, found in enumerate(body) if found is statement), None)
+    body = block.body
+    index = index_of(block, statement)
     if index is None:
         return False
     neighbours = [body[i] for i in (index - 1, index + 1) if 0 <= i < len(body)]

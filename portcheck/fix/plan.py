@@ -21,6 +21,7 @@ from portcheck.model import Finding
 from portcheck.rule import Edit, Fix
 
 FixPair = tuple[Finding, Fix]
+_NONE: frozenset[int] = frozenset()
 
 
 def choose_fixes(
@@ -52,23 +53,33 @@ class FixPlanner:
         edits = [edit for _, fix in self._with_fix for edit in fix.edits]
         self._nested = _nested_edits(module, edits, parents)
         self._groups = _groups(self._with_fix)
+        self._group_of = {
+            index: number for number, group in enumerate(self._groups) for index in group
+        }
+        self._indices: dict[Finding, list[int]] = {}
+        for index, (finding, _) in enumerate(self._with_fix):
+            self._indices.setdefault(finding, []).append(index)
         self._keep_comments = {
             index for index, (_, fix) in enumerate(self._with_fix) if fix.keeps_comments()
         }
+        self._changes_code: dict[int, bool] = {}
 
     def choose(self, selected: Collection[Finding], *, unsafe: bool) -> list[FixPair]:
+        """Only the groups of ``selected`` are looked at (a group is chosen only when
+        every fix of it is eligible), so one choice per finding stays linear overall."""
         with_fix = self._with_fix
+        indices = {index for finding in selected for index in self._indices.get(finding, ())}
         eligible = {
             index
-            for index, (finding, fix) in enumerate(with_fix)
-            if finding in selected
-            and (unsafe or not fix.unsafe)
-            and _changes_code(fix)
+            for index in indices
+            if (unsafe or not with_fix[index][1].unsafe)
             and index in self._keep_comments
+            and self._changes(index)
         }
         chosen: list[FixPair] = []
         taken: set[int] = set()
-        for group in self._groups:
+        for number in sorted({self._group_of[index] for index in eligible}):
+            group = self._groups[number]
             if not set(group) <= eligible:
                 continue
             originals = {id(edit.original) for index in group for edit in with_fix[index][1].edits}
@@ -76,7 +87,8 @@ class FixPlanner:
             if not companions <= originals:
                 continue
             if any(
-                self._nested.get(original, set()) & (taken | originals) for original in originals
+                not nested.isdisjoint(taken) or not nested.isdisjoint(originals)
+                for nested in (self._nested.get(original, _NONE) for original in originals)
             ):
                 continue
             if not _consistent([edit for index in group for edit in with_fix[index][1].edits]):
@@ -85,6 +97,11 @@ class FixPlanner:
             chosen.extend(with_fix[index] for index in group)
         chosen.sort(key=lambda pair: pair[0].sort_key())
         return chosen
+
+    def _changes(self, index: int) -> bool:
+        if index not in self._changes_code:
+            self._changes_code[index] = _changes_code(self._with_fix[index][1])
+        return self._changes_code[index]
 
 
 def _changes_code(fix: Fix) -> bool:
