@@ -145,22 +145,30 @@ def is_cuda_only_value(node: cst.CSTNode) -> bool:
     return isinstance(node, cst.SimpleString) and _string_value(node) in _CUDA_ONLY_VALUES
 
 
+class _CompanionValues(cst.CSTVisitor):
+    """The CUDA-only values and CUDA device strings of a region. One class for every
+    call: the walk plans each visitor class once and keeps the plan, so a class made per
+    call cost more than the walk itself on CUDA-dense files."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.found: list[cst.BaseExpression] = []
+
+    def visit_SimpleString(self, string: cst.SimpleString) -> None:
+        value = _string_value(string)
+        if value in _CUDA_ONLY_VALUES or (value and is_cuda_device_text(value)):
+            self.found.append(string)
+
+    def visit_FormattedString(self, string: cst.FormattedString) -> bool:
+        if cuda_fstring_head(string) is not None:
+            self.found.append(string)
+        return True
+
+
 def _values(region: cst.CSTNode) -> list[cst.BaseExpression]:
-    found: list[cst.BaseExpression] = []
-
-    class Strings(cst.CSTVisitor):
-        def visit_SimpleString(self, string: cst.SimpleString) -> None:
-            value = _string_value(string)
-            if value in _CUDA_ONLY_VALUES or (value and is_cuda_device_text(value)):
-                found.append(string)
-
-        def visit_FormattedString(self, string: cst.FormattedString) -> bool:
-            if cuda_fstring_head(string) is not None:
-                found.append(string)
-            return True
-
-    region.visit(Strings())
-    return found
+    collector = _CompanionValues()
+    region.visit(collector)
+    return collector.found
 
 
 def _reason_at(
