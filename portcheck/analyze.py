@@ -19,7 +19,7 @@ from portcheck.discover import SourceFile
 from portcheck.fastcst.collector import fewer_collections
 from portcheck.fastcst.libcst_internals import fast_path
 from portcheck.fastcst.metadata import seed as seed_metadata
-from portcheck.fastcst.metadata import seeded_positions
+from portcheck.fastcst.metadata import statement_places
 from portcheck.fastcst.parsing import parse_module
 from portcheck.fastcst.walk import read_only_visits
 from portcheck.fix.plan import settle_companions
@@ -188,9 +188,11 @@ class Analyzer:
         if keep_fixes:
             result.fixes = pairs
             result.module = module
-        elif display.endswith(".py"):
+        elif display.endswith(".py") and any(
+            fix is not None and finding.fixable for finding, fix in pairs
+        ):
             result.replacements = fix_replacements(
-                module, source.text, pairs, *seeded_positions(wrapper)
+                module, source.text, pairs, *statement_places(wrapper, source.text)
             )
 
     def _check_notebook(self, display: str, source: SourceText, result: FileResult) -> None:

@@ -50,11 +50,15 @@ def _portcheck(
 
 CHECK = ("check", ".", "--no-cache", "--format", "json", "--exit-zero", "-j", "2")
 DIFF = ("check", ".", "--diff", "--unsafe-fixes", "-j", "2")
+SARIF = ("check", ".", "--no-cache", "--format", "sarif", "--exit-zero", "-j", "2")
+"""SARIF holds each fix's replacements, which off the fast path are placed statement by
+statement through libcst's public code generation (``positions._public_statement_code``)."""
 
 
 @pytest.fixture(scope="module")
 def fast() -> dict[str, str]:
-    runs = {name: _portcheck(*args) for name, args in (("check", CHECK), ("diff", DIFF))}
+    outputs = (("check", CHECK), ("diff", DIFF), ("sarif", SARIF))
+    runs = {name: _portcheck(*args) for name, args in outputs}
     for run in runs.values():
         assert run.returncode in (0, 1), run.stderr
     return {name: run.stdout for name, run in runs.items()}
@@ -63,13 +67,15 @@ def fast() -> dict[str, str]:
 def test_the_fixtures_have_findings_and_fixes(fast: dict[str, str]) -> None:
     assert '"rule"' in fast["check"]
     assert fast["diff"].startswith("---")
+    assert '"fixes"' in fast["sarif"]
 
 
-@pytest.mark.parametrize("args", [CHECK, DIFF], ids=["findings", "fixes"])
-def test_switched_off_the_report_is_the_same(fast: dict[str, str], args: tuple[str, ...]) -> None:
+@pytest.mark.parametrize("name", ["check", "diff", "sarif"])
+def test_switched_off_the_report_is_the_same(fast: dict[str, str], name: str) -> None:
+    args = {"check": CHECK, "diff": DIFF, "sarif": SARIF}[name]
     plain = _portcheck(*args, switch="0")
     assert plain.stderr.count("warning") == 0
-    assert plain.stdout == fast["check" if args is CHECK else "diff"]
+    assert plain.stdout == fast[name]
 
 
 def test_the_option_is_the_switch(fast: dict[str, str]) -> None:

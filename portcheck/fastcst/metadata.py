@@ -43,7 +43,7 @@ from libcst.metadata import (
 )
 
 from portcheck.fastcst.import_names import ModuleImports, dotted_head, imported_names
-from portcheck.fastcst.libcst_internals import internals, metadata_store
+from portcheck.fastcst.libcst_internals import fast_path, internals, metadata_store
 from portcheck.fastcst.positions import LazyPositions
 from portcheck.fastcst.walk import OrderUnknown, field_order, formatting_types
 
@@ -80,6 +80,22 @@ def seeded_positions(
         positions if isinstance(positions, LazyPositions) else None,
         parents if isinstance(parents, Mapping) else None,
     )
+
+
+def statement_places(
+    wrapper: MetadataWrapper, text: str
+) -> tuple[LazyPositions | None, Mapping[cst.CSTNode, cst.CSTNode] | None]:
+    """What fixes need to regenerate only the statements they change: the positions and
+    parent map :func:`seed` gave ``wrapper``, or, off the fast path, libcst's own parent
+    map and a :class:`LazyPositions` used only to place statements in ``text``.
+
+    Without them every fix would regenerate, reparse and diff the whole module: time
+    quadratic in the findings of a file (200 findings: 49 s instead of 2 s).
+    """
+    if fast_path():
+        return seeded_positions(wrapper)
+    parents = wrapper.resolve(ParentNodeProvider)
+    return LazyPositions(wrapper.module, parents, text), parents
 
 
 def parent_map(module: cst.Module) -> Mapping[cst.CSTNode, cst.CSTNode] | None:

@@ -32,7 +32,7 @@ from typing import Any
 import libcst as cst
 from libcst.metadata import CodePosition, CodeRange
 
-from portcheck.fastcst.libcst_internals import internals
+from portcheck.fastcst.libcst_internals import fast_path, internals
 from portcheck.source import python_ast
 
 _LINE_BREAK = re.compile(r"\r\n?|\n")
@@ -143,8 +143,12 @@ class LazyPositions(Mapping[cst.CSTNode, CodeRange]):
         first_code_line = self._layout.first_code_line(statement, self._parents)
         if first_code_line is None:
             return None
-        spans, tokens = _generate_code(self._module, statement, indents)
-        code = "".join(tokens)
+        if fast_path():
+            spans, tokens = _generate_code(self._module, statement, indents)
+            code = "".join(tokens)
+        else:  # placed for fixes alone: libcst's own provider gives the positions
+            code = statement_code(self._module, statement, indents)
+            spans, tokens = {}, [code]
         leading = 0
         position = 0
         while (line := _BLANK_OR_COMMENT_LINE.match(code, position)) is not None:
@@ -262,11 +266,12 @@ def statement_code(module: cst.Module, statement: cst.CSTNode, indents: Sequence
     """The code of ``statement`` (which need not be in ``module``) in ``module``'s style,
     indented as in the blocks of ``indents``: as the whole module would generate it.
 
-    Only for statements of :class:`LazyPositions`, which exist only when libcst has its
-    private ``CodegenState`` (:func:`.libcst_internals.internals`)."""
+    On the fast path libcst's private ``CodegenState`` is started at that indentation;
+    otherwise (:func:`.libcst_internals.fast_path` off) the same code comes from
+    libcst's public ``Module.code_for_node``, by :func:`_public_statement_code`."""
     private = internals()
-    if private is None:
-        raise LookupError("libcst's CodegenState")
+    if private is None or not fast_path():
+        return _public_statement_code(module, statement, indents)
     state = private.codegen_state(
         default_indent=module.default_indent, default_newline=module.default_newline
     )
@@ -274,6 +279,29 @@ def statement_code(module: cst.Module, statement: cst.CSTNode, indents: Sequence
         state.increase_indent(indent)
     statement._codegen(state)
     return "".join(state.tokens)
+
+
+_HEADER_TEST = cst.Name("_")
+
+
+def _public_statement_code(
+    module: cst.Module, statement: cst.CSTNode, indents: Sequence[str]
+) -> str:
+    """:func:`statement_code` on libcst's public API: the statement is put in one
+    ``if _:`` block per indentation level, so libcst indents it as its own blocks would,
+    and the header lines of those blocks (one line each) are cut off the code."""
+    if not indents:
+        return module.code_for_node(statement)
+    if not isinstance(statement, cst.BaseStatement):
+        raise TypeError(f"not a statement: {type(statement).__name__}")
+    nested: cst.BaseStatement = statement
+    for indent in reversed(indents):
+        nested = cst.If(test=_HEADER_TEST, body=cst.IndentedBlock(body=[nested], indent=indent))
+    code = module.code_for_node(nested)
+    start = 0
+    for _ in indents:
+        start = code.index(module.default_newline, start) + len(module.default_newline)
+    return code[start:]
 
 
 def _generate_code(
