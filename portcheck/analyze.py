@@ -147,7 +147,7 @@ class Analyzer:
             if rule_needles is None:
                 return Prefilter.passing_everything()
             needles.append(rule_needles)
-        return Prefilter(needles)
+        return Prefilter(needles, project=self.project)
 
     def _check_python(
         self, display: str, source: SourceText, result: FileResult, keep_fixes: bool

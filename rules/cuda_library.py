@@ -75,7 +75,7 @@ class CudaOnlyLibrary(Rule):
     def needles(cls, knowledge: Knowledge) -> Needles:
         """A reported name starts with a library's top-level module, imported in the file."""
         return Needles(
-            names=frozenset(
+            modules=frozenset(
                 fact.api.split(".")[0]
                 for fact in knowledge.module_facts()
                 if not fact.api.startswith("torch.")

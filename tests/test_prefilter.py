@@ -117,3 +117,31 @@ def test_one_job_and_many_jobs_report_the_same(tmp_path: Path) -> None:
     _, warm_serial = check_json("-j", "1", cwd=tmp_path)
     assert serial == parallel == warm_parallel == warm_serial
     assert len({finding["path"] for finding in serial["findings"]}) > 6
+
+
+LIBRARY_PROJECT = {
+    "flash_attn/__init__.py": "",
+    "flash_attn/helpers.py": "def pad(x):\n    return x\n",
+    "flash_attn/bert.py": "from flash_attn.helpers import pad\n\nY = pad(1)\n",
+    "flash_attn/kernel_utils.py": "import triton.language as tl\n",
+    "flash_attn/ops.py": "from flash_attn.kernel_utils import tl\n\nBLOCK: tl.constexpr = 16\n",
+}
+"""A CUDA-only library auditing itself; ``ops.py`` names Triton only through ``tl``."""
+
+
+def test_a_project_that_is_a_cuda_library_is_parsed_where_it_uses_a_library(
+    tmp_path: Path,
+) -> None:
+    """Auditing a CUDA-only library itself (vllm, xformers): its own name is no needle,
+    since its own code is never reported (vllm: 992 of 5,558 files were parsed for the
+    word ``vllm`` alone, none with a finding); a name it re-exports from a library is."""
+    for name, content in LIBRARY_PROJECT.items():
+        write(tmp_path, name, content)
+    _, report = check_json("--no-cache", "--exit-zero", cwd=tmp_path)
+    _, unfiltered = check_json("--no-cache", "--exit-zero", "--no-prefilter", cwd=tmp_path)
+    assert report["findings"] == unfiltered["findings"]
+    assert {finding["path"] for finding in report["findings"]} == {
+        "flash_attn/kernel_utils.py",
+        "flash_attn/ops.py",
+    }
+    assert report["summary"]["files_parsed"] == 2
