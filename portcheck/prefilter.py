@@ -38,7 +38,9 @@ or ``Rule.needles(knowledge)``):
   files were parsed for the word ``vllm`` alone, none with a finding). A name the
   project re-exports from one of the modules is a needle instead: ``tl`` of
   ``vllm.triton_utils.tl`` (triton.language) is written wherever that name is used, as
-  every part of a resolved name is.
+  every part of a resolved name is. Only then: re-exported names as needles in every
+  project would parse 152 more of transformers' 2,860 files (``mp``, ``groups``), none
+  with a finding.
 
 Why neither test can drop a finding that libcst would make:
 
@@ -299,9 +301,9 @@ class _CodeCheck:
 
 def _module_names(modules: frozenset[str], project: ProjectIndex) -> frozenset[str]:
     """The name needles of ``modules`` in ``project`` (see ``Needles.modules``)."""
-    if not modules:
-        return frozenset()
     own = {module for module in modules if project.is_first_party(module)}
+    if not own:
+        return modules
     reexported = {
         name.rsplit(".", 1)[-1]
         for name, target in project.reexports

@@ -95,7 +95,7 @@ def statement_places(
     if fast_path():
         return seeded_positions(wrapper)
     parents = wrapper.resolve(ParentNodeProvider)
-    return LazyPositions(wrapper.module, parents, text), parents
+    return LazyPositions(wrapper.module, parents, text, placing_only=True), parents
 
 
 def parent_map(module: cst.Module) -> Mapping[cst.CSTNode, cst.CSTNode] | None:

@@ -54,10 +54,15 @@ class LazyPositions(Mapping[cst.CSTNode, CodeRange]):
         module: cst.Module,
         parents: Mapping[cst.CSTNode, cst.CSTNode] | None = None,
         text: str | None = None,
+        *,
+        placing_only: bool = False,
     ) -> None:
         self._module = module
         self._parents = parents
         self._text = text
+        self._placing_only = placing_only
+        """Only :meth:`holding_statement` is asked (fixes off the fast path): statements
+        are generated through libcst's public API, without the spans positions need."""
         self._whole: tuple[Spans, _TokenPoints] | None = None
         self._layout: _Layout | None = None
         self._statements: dict[cst.CSTNode, PlacedStatement | None] = {}
@@ -143,12 +148,12 @@ class LazyPositions(Mapping[cst.CSTNode, CodeRange]):
         first_code_line = self._layout.first_code_line(statement, self._parents)
         if first_code_line is None:
             return None
-        if fast_path():
+        if self._placing_only:  # libcst's own provider gives the positions
+            code = _public_statement_code(self._module, statement, indents)
+            spans, tokens = {}, [code]
+        else:
             spans, tokens = _generate_code(self._module, statement, indents)
             code = "".join(tokens)
-        else:  # placed for fixes alone: libcst's own provider gives the positions
-            code = statement_code(self._module, statement, indents)
-            spans, tokens = {}, [code]
         leading = 0
         position = 0
         while (line := _BLANK_OR_COMMENT_LINE.match(code, position)) is not None:
