@@ -148,9 +148,10 @@ class LazyPositions(Mapping[cst.CSTNode, CodeRange]):
         first_code_line = self._layout.first_code_line(statement, self._parents)
         if first_code_line is None:
             return None
-        if self._placing_only:  # libcst's own provider gives the positions
+        spans: Spans = {}  # placing only: libcst's own provider gives the positions
+        if self._placing_only:
             code = _public_statement_code(self._module, statement, indents)
-            spans, tokens = {}, [code]
+            tokens = [code]
         else:
             spans, tokens = _generate_code(self._module, statement, indents)
             code = "".join(tokens)
