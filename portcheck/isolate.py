@@ -100,11 +100,18 @@ def _in_child(work: Callable[[Item], Result], items: Sequence[Item]) -> Iterator
             os.waitpid(pid, 0)
 
 
-def die_with_parent() -> None:
+def die_with_parent(parent: int | None = None) -> None:
     """Ask Linux to kill this process when its parent dies (a worker must not outlive a
-    ``kill -9`` of the run); elsewhere nothing is done."""
+    ``kill -9`` of the run); elsewhere nothing is done.
+
+    A parent killed before the request is not noticed by it: given the pid of the
+    parent that started this worker, a worker that finds another parent exits at once
+    (one was left waiting forever when the run was killed as its pool started).
+    """
     if not sys.platform.startswith("linux"):
         return
     with contextlib.suppress(OSError, AttributeError):
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if parent is not None and os.getppid() != parent:
+        os._exit(1)

@@ -1,7 +1,16 @@
 """Scheduling a run's files: which are answered in the parent, which go to workers.
 
-Each file is analysed in isolation (``portcheck.analyze``); a worker that dies costs
+Each file is analysed in isolation (``portcheck.analyze``); a process that dies costs
 only its file. Results come back in path order whatever the number of workers.
+
+A large run (``IN_PROCESS_LIMIT`` files or more) sends every file to the workers in
+chunks of paths: each worker reads its files, looks them up in the cache, runs the
+prefilter and analyses what needs it, so the parent reads nothing and every file is
+read once. The analyzer (with the project index, about 1 MB pickled on vllm) reaches
+each worker once, when it starts: forked workers inherit it, spawned ones unpickle it
+from the pool's initializer arguments. A small run (pre-commit) is read in the parent,
+which answers what the cache and the prefilter can and starts a pool only for enough
+files to parse.
 """
 
 from __future__ import annotations
@@ -10,12 +19,13 @@ import multiprocessing
 import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass
+from functools import partial
+from typing import Any
 
 from portcheck.analyze import Analyzer
-from portcheck.cache import CachedResult, CacheKey, ResultCache, content_digest
+from portcheck.cache import CachedResult, ResultCache, content_digest
 from portcheck.crash import processing
 from portcheck.discover import SourceFile
 from portcheck.isolate import die_with_parent, each_isolated
@@ -23,139 +33,121 @@ from portcheck.model import Diagnostic, FileResult
 from portcheck.source import read_source
 
 IN_PROCESS_LIMIT = 64
-"""Below this many files a pool's start-up costs more than it saves (pre-commit runs)."""
+"""Below this many files the parent reads them itself, and a pool is started only for
+``POOL_MIN_FILES`` files to parse or more (pre-commit runs)."""
 POOL_MIN_FILES = 4
 """Fewer files to parse than this are parsed in-process: a pool is not worth its start-up."""
-OVERLAP_MIN_FILES = 500
-"""A file to parse found with this many files still to read goes to a worker at once:
-reading them (a warm run of a large tree) takes longer than starting the pool, and the
-file is parsed meanwhile (one file edited in a large tree)."""
+CHUNKS_PER_WORKER = 32
+"""Work is cut into about this many chunks per worker, by bytes: biggest files first,
+so the last chunks are small and no worker is left busy alone at the end."""
+MAX_CHUNK_FILES = 64
+"""A chunk of small files holds at most this many (one task costs ~0.2 ms to hand over)."""
+
+Progress = Callable[[int, int], None]
+"""Told ``(files done, files in total)`` after each file (a progress bar)."""
+
+_Item = tuple[int, SourceFile]
+"""A file with its position in the run."""
 
 
 def default_jobs() -> int:
     return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1)
 
 
-Progress = Callable[[int, int], None]
-"""Told ``(files done, files in total)`` after each file (a progress bar)."""
+def analyze_files(
+    analyzer: Analyzer,
+    files: Sequence[SourceFile],
+    jobs: int | None = None,
+    progress: Progress | None = None,
+    cache: ResultCache | None = None,
+) -> list[FileResult]:
+    """Analyse every file; the results come back in the order of ``files``.
+
+    A file's result is cached by the process that read it, with the digest of the very
+    bytes it analysed.
+    """
+    jobs = jobs or default_jobs()
+    total = len(files)
+    results: list[FileResult | None] = [None] * total
+    answers = _answers(analyzer, _biggest_first(files), jobs, cache)
+    for done, (index, result) in enumerate(answers, start=1):
+        results[index] = result
+        if progress is not None:
+            progress(done, total)
+    return [result for result in results if result is not None]
 
 
-@dataclass(frozen=True)
-class _ToParse:
-    """A file the parent could not answer by itself: it needs the parser."""
-
-    index: int
-    source_file: SourceFile
-    digest: str
-    key: CacheKey | None
-
-
-def _analyze_in_worker(
-    analyzer: Analyzer, source_file: SourceFile
-) -> tuple[FileResult, str | None]:
-    """Analyse one file, with the digest of the bytes analysed (None if none were)."""
-    source = read_source(source_file.path, source_file.display, analyzer.max_bytes)
-    if isinstance(source, Diagnostic):
-        return FileResult(source_file.display, diagnostics=[source]), None
-    return analyzer.analyze_text(source_file, source), content_digest(source.raw)
+def _answers(
+    analyzer: Analyzer, items: list[_Item], jobs: int, cache: ResultCache | None
+) -> Iterator[tuple[int, FileResult]]:
+    """Every file's result with its position, in no particular order."""
+    answer = partial(_answer_one, analyzer, cache)
+    if len(items) >= IN_PROCESS_LIMIT:
+        if jobs > 1:
+            yield from _in_workers(analyzer, cache, items, jobs)
+        else:
+            # one forked child reads and analyses every file (libcst may kill its process)
+            yield from each_isolated(answer, items, _crashed)
+        return
+    to_parse: list[_Item] = []
+    for item in items:
+        result = _answer_here(analyzer, cache, item[1])
+        if result is None:
+            to_parse.append(item)
+        else:
+            yield item[0], result
+    if jobs > 1 and len(to_parse) >= POOL_MIN_FILES:
+        yield from _in_workers(analyzer, cache, to_parse, jobs)
+    else:
+        yield from each_isolated(answer, to_parse, _crashed)
 
 
 def _answer_here(
-    analyzer: Analyzer, index: int, source_file: SourceFile, cache: ResultCache | None
-) -> FileResult | _ToParse:
-    """The result, when reading the file and the cache or the prefilter are enough.
+    analyzer: Analyzer, cache: ResultCache | None, source_file: SourceFile
+) -> FileResult | None:
+    """The result, when reading the file and the cache or the prefilter are enough;
+    None when the file needs the parser (which may crash: not in the parent)."""
+    return _answer(analyzer, cache, source_file, parse=False)
+
+
+def _answer(
+    analyzer: Analyzer, cache: ResultCache | None, source_file: SourceFile, parse: bool = True
+) -> FileResult | None:
+    """One file from its path: read once, then the cache, or the analysis (cached);
+    None if the file needs the parser and ``parse`` is off.
 
     The cache comes first: a hit costs a hash and a small JSON read, less than the
-    prefilter's scan, so a warm run scans nothing; what the prefilter answers is cached
-    as well.
+    prefilter's scan, so a warm run scans nothing.
     """
     processing(source_file.display)
     source = read_source(source_file.path, source_file.display, analyzer.max_bytes)
     if isinstance(source, Diagnostic):
         return FileResult(source_file.display, diagnostics=[source])
-    digest = content_digest(source.raw)
     key = None
     if cache is not None:
-        key = cache.key(source_file.display, source_file.kind, digest)
+        key = cache.key(source_file.display, source_file.kind, content_digest(source.raw))
         cached = cache.load(key)
         if cached is not None:
             return cached.file_result(source_file.display)
-    if analyzer.needs_parsing(source_file, source):
-        return _ToParse(index, source_file, digest, key)
+    if not parse and analyzer.needs_parsing(source_file, source):
+        return None
     result = analyzer.analyze_text(source_file, source)
     if cache is not None and key is not None:
         cache.store(key, CachedResult.of(result))
     return result
 
 
-class _Parsing:
-    """The files that need the parser, analysed while the parent is still reading others.
-
-    Files are kept in-process until there are ``POOL_MIN_FILES`` of them, or one is found
-    with ``OVERLAP_MIN_FILES`` files still to read (a pre-commit run never pays a pool's
-    start-up); from then on each one goes to a worker as soon as the parent finds it, so
-    reading, cache look-ups and the prefilter's scan in the parent overlap with parsing
-    in the workers. Results are handed back in the order the files were added.
-    """
-
-    def __init__(self, analyzer: Analyzer, jobs: int) -> None:
-        self._analyzer = analyzer
-        self._jobs = jobs
-        self._waiting: list[_ToParse] = []
-        self._pool: ProcessPoolExecutor | None = None
-        self._submitted: list[tuple[_ToParse, Future[tuple[FileResult, str | None]] | None]] = []
-
-    def __enter__(self) -> _Parsing:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
-
-    def add(self, item: _ToParse, still_to_read: int) -> None:
-        if self._pool is None:
-            self._waiting.append(item)
-            enough = len(self._waiting) >= POOL_MIN_FILES or still_to_read >= OVERLAP_MIN_FILES
-            if self._jobs > 1 and enough:
-                self._pool = ProcessPoolExecutor(
-                    max_workers=self._jobs, mp_context=_fork(), initializer=die_with_parent
-                )
-                for waiting in self._waiting:
-                    self._submit(waiting)
-                self._waiting = []
-            return
-        self._submit(item)
-
-    def results(self) -> Iterator[tuple[_ToParse, tuple[FileResult, str | None]]]:
-        # files parsed here still get a process of their own: libcst may crash its process
-        answers = each_isolated(self._analyze, self._waiting, _crashed)
-        yield from zip(self._waiting, answers)
-        for item, future in self._submitted:
-            try:
-                if future is None:
-                    raise BrokenProcessPool
-                answer = future.result()
-            except BrokenProcessPool:
-                # a worker died (a crash in native parser code, the OOM killer): find
-                # the file that does it by giving each unfinished file a process of its own
-                answer = next(each_isolated(self._analyze, [item], _crashed))
-            yield item, answer
-
-    def _analyze(self, item: _ToParse) -> tuple[FileResult, str | None]:
-        return _analyze_in_worker(self._analyzer, item.source_file)
-
-    def _submit(self, item: _ToParse) -> None:
-        assert self._pool is not None
-        try:
-            future = self._pool.submit(_analyze_in_worker, self._analyzer, item.source_file)
-        except BrokenProcessPool:
-            future = None
-        self._submitted.append((item, future))
+def _answer_one(
+    analyzer: Analyzer, cache: ResultCache | None, item: _Item
+) -> tuple[int, FileResult]:
+    result = _answer(analyzer, cache, item[1])
+    assert result is not None, "a file to parse is parsed"
+    return item[0], result
 
 
-def _crashed(item: _ToParse) -> tuple[FileResult, str | None]:
-    crashed = crash_diagnostic(item.source_file)
-    return FileResult(item.source_file.display, diagnostics=[crashed]), None
+def _crashed(item: _Item) -> tuple[int, FileResult]:
+    index, source_file = item
+    return index, FileResult(source_file.display, diagnostics=[crash_diagnostic(source_file)])
 
 
 def crash_diagnostic(source_file: SourceFile) -> Diagnostic:
@@ -168,7 +160,111 @@ def crash_diagnostic(source_file: SourceFile) -> Diagnostic:
     )
 
 
-def _biggest_first(files: Sequence[SourceFile]) -> list[tuple[int, SourceFile]]:
+_worker: tuple[Analyzer, ResultCache | None, Any] | None = None
+"""In a worker process: the run's analyzer, cache and chunk progress (see ``_in_workers``)."""
+
+
+def _start_worker(parent: int, analyzer: Analyzer, cache: ResultCache | None, started: Any) -> None:
+    global _worker
+    die_with_parent(parent)
+    _worker = (analyzer, cache, started)
+
+
+def _answer_chunk(number: int, chunk: list[_Item]) -> list[tuple[int, FileResult]]:
+    """A worker's task: every file of a chunk. ``started[number]`` counts the files of
+    the chunk answered so far, so a worker that dies is known to have died on the next."""
+    assert _worker is not None, "a worker is started by _start_worker"
+    analyzer, cache, started = _worker
+    answers = []
+    for done, (index, source_file) in enumerate(chunk):
+        started[number] = done
+        answers.append(_answer_one(analyzer, cache, (index, source_file)))
+    started[number] = len(chunk)
+    return answers
+
+
+def _in_workers(
+    analyzer: Analyzer, cache: ResultCache | None, items: list[_Item], jobs: int
+) -> Iterator[tuple[int, FileResult]]:
+    """Every item, in chunks handed to a pool of ``jobs`` workers as they get free.
+
+    A worker that dies (a crash in libcst's native parser, the OOM killer) breaks the
+    pool and every unfinished chunk: the file each started chunk was on gets a process
+    of its own (the one that crashes costs only itself), and the other files go to a
+    new pool. Every round settles at least one file, so a run always ends.
+    """
+    context = _fork()
+    remaining = items
+    while remaining:
+        chunks = _chunks(remaining, jobs)
+        started = (context or multiprocessing).RawArray("i", [-1] * len(chunks))
+        suspects: list[_Item] = []
+        again: list[_Item] = []
+        pool = ProcessPoolExecutor(
+            max_workers=jobs,
+            mp_context=context,
+            initializer=_start_worker,
+            initargs=(os.getpid(), analyzer, cache, started),
+        )
+        try:
+            futures: dict[Future[list[tuple[int, FileResult]]], int] = {}
+            try:
+                for number, chunk in enumerate(chunks):
+                    futures[pool.submit(_answer_chunk, number, chunk)] = number
+            except BrokenProcessPool:
+                pass  # what was not submitted goes to the next round below
+            for future in as_completed(futures):
+                number = futures[future]
+                try:
+                    yield from future.result()
+                except BrokenProcessPool:
+                    chunk, done = chunks[number], started[number]
+                    if 0 <= done < len(chunk):
+                        suspects.append(chunk[done])
+                        again.extend(chunk[:done] + chunk[done + 1 :])
+                    else:
+                        again.extend(chunk)
+                except Exception:
+                    # a bug, raised in the worker: name the file it was on, as a run
+                    # in one process does (portcheck.crash)
+                    chunk, done = chunks[number], started[number]
+                    if 0 <= done < len(chunk):
+                        processing(chunk[done][1].display)
+                    raise
+            submitted = set(futures.values())
+            for number, chunk in enumerate(chunks):
+                if number not in submitted:
+                    again.extend(chunk)
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+        if again and not suspects:
+            # the pool broke with no file in hand (a worker that could not start):
+            # what is left is done in one forked child after another, as a small run's
+            yield from each_isolated(partial(_answer_one, analyzer, cache), again, _crashed)
+            return
+        yield from each_isolated(partial(_answer_one, analyzer, cache), suspects, _crashed)
+        remaining = again
+
+
+def _chunks(items: list[_Item], jobs: int) -> list[list[_Item]]:
+    """Consecutive runs of ``items`` (biggest first) of about equal bytes."""
+    sizes = [_size(source_file) for _, source_file in items]
+    target = max(1, sum(sizes) // (jobs * CHUNKS_PER_WORKER))
+    chunks: list[list[_Item]] = []
+    chunk: list[_Item] = []
+    weight = 0
+    for item, size in zip(items, sizes):
+        chunk.append(item)
+        weight += size
+        if weight >= target or len(chunk) >= MAX_CHUNK_FILES:
+            chunks.append(chunk)
+            chunk, weight = [], 0
+    if chunk:
+        chunks.append(chunk)
+    return chunks
+
+
+def _biggest_first(files: Sequence[SourceFile]) -> list[_Item]:
     """Files with their index, the largest first: the biggest files take longest to
     parse, and starting them last would leave one worker busy alone at the end."""
     return sorted(enumerate(files), key=lambda pair: -_size(pair[1]))
@@ -182,44 +278,6 @@ def _size(source_file: SourceFile) -> int:
 
 
 def _fork() -> multiprocessing.context.BaseContext | None:
-    """Workers forked from the parent start with the rules and knowledge already loaded."""
+    """Workers forked from the parent start with the rules, the knowledge and the
+    analyzer already loaded; elsewhere the platform's default start method is used."""
     return multiprocessing.get_context("fork") if sys.platform.startswith("linux") else None
-
-
-def analyze_files(
-    analyzer: Analyzer,
-    files: Sequence[SourceFile],
-    jobs: int | None = None,
-    progress: Progress | None = None,
-    cache: ResultCache | None = None,
-) -> list[FileResult]:
-    """Analyse every file; the results come back in the order of ``files``.
-
-    The parent does the cheap part itself (reading, the prefilter, cache look-ups), so a
-    warm run or a tree where few files mention CUDA never starts a pool; only the files
-    that must be parsed go to worker processes, biggest first, and a parsed file's
-    result is cached unless the file changed while it was being analysed.
-    """
-    total = len(files)
-    results: list[FileResult | None] = [None] * total
-    done = 0
-
-    def finished(index: int, result: FileResult) -> None:
-        nonlocal done
-        results[index] = result
-        done += 1
-        if progress is not None:
-            progress(done, total)
-
-    with _Parsing(analyzer, jobs or default_jobs()) as parsing:
-        for position, (index, source_file) in enumerate(_biggest_first(files)):
-            answer = _answer_here(analyzer, index, source_file, cache)
-            if isinstance(answer, _ToParse):
-                parsing.add(answer, still_to_read=total - position - 1)
-            else:
-                finished(index, answer)
-        for item, (result, digest) in parsing.results():
-            if cache is not None and item.key is not None and digest == item.digest:
-                cache.store(item.key, CachedResult.of(result))
-            finished(item.index, result)
-    return [result for result in results if result is not None]

@@ -13,6 +13,8 @@ from typing import Any
 import pytest
 from conftest import FIXTURES, check_json, write
 
+from portcheck.schedule import IN_PROCESS_LIMIT
+
 TRAIN = (
     "import os\nimport torch\n"
     'os.environ["CUDA_VISIBLE_DEVICES"] = "0"\n'
@@ -63,6 +65,29 @@ def test_warm_run_reads_results_from_the_cache(tmp_path: Path) -> None:
         entry.write_text(json.dumps(record))
     _, warm = check_json(cwd=tmp_path)
     assert {finding["message"] for finding in warm["findings"]} == {"from the cache"}
+
+
+def test_the_workers_of_a_large_run_read_and_write_the_cache(tmp_path: Path) -> None:
+    """A large run's files are looked up and stored by the workers that read them: the
+    warm run is all hits, an edited file alone is analysed again."""
+    for number in range(IN_PROCESS_LIMIT):
+        write(tmp_path, f"train{number:02}.py", TRAIN)
+    write(tmp_path, "plain.py", "print('no accelerator here')\n")
+    _, cold = check_json("--jobs", "2", cwd=tmp_path)
+    _, one_job = check_json("--jobs", "1", "--no-cache", cwd=tmp_path)
+    assert cold == one_job
+    assert len(_entries(tmp_path / ".portcheck_cache")) == IN_PROCESS_LIMIT + 1
+    for entry in _entries(tmp_path / ".portcheck_cache"):
+        record = json.loads(entry.read_text())
+        for finding in record["findings"]:
+            finding["message"] = "from the cache"
+        entry.write_text(json.dumps(record))
+    write(tmp_path, "train00.py", TRAIN + "torch.cuda.empty_cache()\n")
+    _, warm = check_json("--jobs", "2", cwd=tmp_path)
+    messages = {(f["path"] == "train00.py", f["message"]) for f in warm["findings"]}
+    assert (False, "from the cache") in messages
+    assert not [message for fresh, message in messages if fresh == (message == "from the cache")]
+    assert len(warm["findings"]) == len(cold["findings"]) + 1
 
 
 def test_changed_file_is_analysed_again(tmp_path: Path) -> None:

@@ -8,6 +8,7 @@ run is built exactly like the report of a checking run.
 from __future__ import annotations
 
 import difflib
+import os
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -107,7 +108,9 @@ def fix_files(
     fix = partial(fix_file, request)
     if jobs <= 1 or len(files) < IN_PROCESS_LIMIT:
         return list(each_isolated(fix, files, _crashed))
-    with ProcessPoolExecutor(max_workers=jobs, initializer=die_with_parent) as pool:
+    with ProcessPoolExecutor(
+        max_workers=jobs, initializer=die_with_parent, initargs=(os.getpid(),)
+    ) as pool:
         futures = [pool.submit(fix, source_file) for source_file in files]
         fixes = []
         for source_file, future in zip(files, futures):
