@@ -354,7 +354,10 @@ def _attribute_pattern(
     import lists and continued lines."""
     if not torch_attributes and not methods:
         return None
-    gap = rb"(?:\s|\\\r?\n|#[^\n]*)*"
+    # a comment runs to the end of its line: ``#[^\n]*`` alone could also stop at any
+    # later ``#``, and a line of hashes backtracked exponentially (deepspeed's
+    # autotuning/constants.py hung the run)
+    gap = rb"(?:\s|\\\r?\n|#[^\n]*(?![^\n]))*"
     after_dot = rb"\." + gap + _alternatives(torch_attributes | methods) + NOT_BEFORE_WORD
     if not torch_attributes:
         return re.compile(after_dot)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -145,3 +147,25 @@ def test_a_project_that_is_a_cuda_library_is_parsed_where_it_uses_a_library(
         "flash_attn/ops.py",
     }
     assert report["summary"]["files_parsed"] == 2
+
+
+def test_a_line_of_hashes_after_a_dot_is_scanned_in_linear_time(tmp_path: Path) -> None:
+    """deepspeed 0.19.8 ``autotuning/constants.py`` hung the run: the comment in the
+    attribute pattern's gap could end at any later ``#``, so a dot followed by a comment
+    of hashes backtracked exponentially."""
+    write(tmp_path, "constants.py", "import torch\nX = a.  " + "#" * 80 + "\nY = 1\n")
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from portcheck.cli import main; main()",
+            "check",
+            "--no-cache",
+            ".",
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
