@@ -35,6 +35,14 @@ and definitions:
   ``platforms/cuda.py`` beside ``rocm.py``): the project's CUDA implementation, whose
   NPU sibling is another module (:meth:`ProjectIndex.is_cuda_module`).
 
+A comparison with a CUDA device string (``self.device == "cuda"``) in a module that also
+lists devices in a table (``_supported_devices = ["cpu", "cuda"]``, checked by an
+``assert self.device in _supported_devices``) is fixed only together with the table's
+``"cuda"`` (:func:`table_cuda_values`, found once per file): fixed alone, NPU would take
+the CUDA branch but fail the table's check (colossalai ``booster/accelerator.py``). The
+table's item is a string no static test knows to be a device, so its fix is unsafe, and
+the comparison's becomes unsafe with it.
+
 A test that is fixed (``device == "cuda"`` → ``device == "npu"``) also changes which
 branch NPU takes. When a branch of that ``if`` or conditional expression holds a CUDA
 value, :func:`chosen_cuda_values` names it (``backend = "nccl" if device == "cuda" else
@@ -137,6 +145,58 @@ def chosen_cuda_values(node: cst.CSTNode, parent_of: ParentOf) -> tuple[cst.CSTN
             return ()
         child = ancestor
     return ()
+
+
+_DEVICE_NAME = re.compile(
+    r"(?:cpu|cuda|gpu|npu|meta|xpu|mps|hpu|xla|tpu|mlu|musa|neuron|ipu|rocm|hip|mtia)",
+    re.IGNORECASE,
+)
+_EQUALITY = (cst.Equal, cst.NotEqual, cst.In, cst.NotIn)
+
+
+def is_compared_device_string(node: cst.CSTNode, parent_of: ParentOf) -> bool:
+    """Whether ``node`` is a CUDA device string compared with ``==``, ``!=``, ``in`` or
+    ``not in`` (``self.device == "cuda"``)."""
+    target = parent_of(node)
+    return (
+        isinstance(node, cst.SimpleString)
+        and isinstance(target, cst.ComparisonTarget)
+        and isinstance(target.operator, _EQUALITY)
+        and is_cuda_device_text(_string_value(node) or "")
+    )
+
+
+def table_cuda_values(module: cst.Module) -> tuple[cst.CSTNode, ...]:
+    """The ``"cuda"`` items of the module's device tables: list, tuple or set literals
+    of two or more strings, each a device type, one of them ``"cuda"``."""
+    finder = _DeviceTables()
+    module.visit(finder)
+    return tuple(finder.found)
+
+
+class _DeviceTables(cst.CSTVisitor):
+    """The ``"cuda"`` items of device tables (see :func:`table_cuda_values`)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.found: list[cst.CSTNode] = []
+
+    def visit_List(self, node: cst.List) -> None:
+        self._table(node)
+
+    def visit_Tuple(self, node: cst.Tuple) -> None:
+        self._table(node)
+
+    def visit_Set(self, node: cst.Set) -> None:
+        self._table(node)
+
+    def _table(self, node: cst.List | cst.Tuple | cst.Set) -> None:
+        items = [element.value for element in node.elements]
+        if len(items) < 2 or not all(isinstance(item, cst.SimpleString) for item in items):
+            return
+        values = [_string_value(item) for item in items if isinstance(item, cst.SimpleString)]
+        if all(value and _DEVICE_NAME.fullmatch(value) for value in values):
+            self.found.extend(item for item, value in zip(items, values) if value == "cuda")
 
 
 def is_cuda_only_value(node: cst.CSTNode) -> bool:

@@ -25,7 +25,12 @@ from libcst.metadata import (
 )
 
 from portcheck.cuda_path import MODULE as CUDA_MODULE
-from portcheck.cuda_path import chosen_cuda_values, kept_reason
+from portcheck.cuda_path import (
+    chosen_cuda_values,
+    is_compared_device_string,
+    kept_reason,
+    table_cuda_values,
+)
 from portcheck.fastcst.libcst_internals import fast_path
 from portcheck.fastcst.metadata import LazyQualifiedNames, imported_names
 from portcheck.fastcst.walk import callback_names
@@ -125,6 +130,14 @@ class RuleContext:
     rule reports without a fix keeps the test from being fixed alone."""
     statement_index: StatementIndex = field(default_factory=StatementIndex)
     """Where each statement is in its block, shared by the file's findings."""
+    _table_values: tuple[cst.CSTNode, ...] | None = None
+
+    def table_cuda_values(self) -> tuple[cst.CSTNode, ...]:
+        """The ``"cuda"`` items of the file's device tables (:func:`.cuda_path.table_cuda_values`),
+        found on first use."""
+        if self._table_values is None:
+            self._table_values = table_cuda_values(self.module)
+        return self._table_values
 
 
 class RuleInfo:
@@ -215,6 +228,9 @@ class Rule(RuleInfo, cst.BatchableCSTVisitor):
             fix = None
         elif fix is not None:
             companions = chosen_cuda_values(node, self.parent)
+            if is_compared_device_string(node, self.parent):
+                tables = self.context.table_cuda_values()
+                companions += tuple(value for value in tables if value is not node)
             if companions:
                 fix = replace(fix, companions=companions)
         keeps_comments = fix is None or fix.keeps_comments()

@@ -160,6 +160,18 @@ def _report_after_fix(root: Path, code: str) -> dict[str, Any]:
     return check_json(".", cwd=root)[1]
 
 
+def _fixed_only_unsafely(root: Path, code: str) -> list[tuple[int, bool, bool]]:
+    """(line, fixable, unsafe_fix) of each finding of ``code``, which ``--fix`` must leave
+    alone and ``--fix --unsafe-fixes`` must port whole (every ``"cuda"`` to ``"npu"``)."""
+    path = write(root, "mod.py", code)
+    run_cli("check", "--fix", ".", cwd=root)
+    assert path.read_text(encoding="utf-8") == code
+    findings = check_json(".", cwd=root)[1]["findings"]
+    run_cli("check", "--fix", "--unsafe-fixes", ".", cwd=root)
+    assert path.read_text(encoding="utf-8") == code.replace('"cuda"', '"npu"')
+    return [(f["line"], f["fixable"], f["unsafe_fix"]) for f in findings]
+
+
 @pytest.mark.parametrize("case", sorted(KEPT))
 def test_cuda_on_purpose_is_reported_and_never_fixed(tmp_path: Path, case: str) -> None:
     code, reason = KEPT[case]
@@ -288,13 +300,10 @@ PICKED_ACCELERATOR = (
 def test_a_test_is_not_fixed_alone_when_its_branch_names_the_cuda_accelerator(
     tmp_path: Path,
 ) -> None:
-    path = write(tmp_path, "mod.py", PICKED_ACCELERATOR)
-    run_cli("check", "--fix", ".", cwd=tmp_path)
-    assert path.read_text(encoding="utf-8") == PICKED_ACCELERATOR
-    test = check_json(".", cwd=tmp_path)[1]["findings"][0]
-    assert (test["line"], test["fixable"], test["unsafe_fix"]) == (2, False, True)
-    run_cli("check", "--fix", "--unsafe-fixes", ".", cwd=tmp_path)
-    assert path.read_text(encoding="utf-8") == PICKED_ACCELERATOR.replace('"cuda"', '"npu"')
+    assert _fixed_only_unsafely(tmp_path, PICKED_ACCELERATOR) == [
+        (2, False, True),
+        (3, False, True),
+    ]
 
 
 def test_a_cuda_string_no_rule_reports_does_not_hold_a_test_back(tmp_path: Path) -> None:
@@ -302,6 +311,20 @@ def test_a_cuda_string_no_rule_reports_does_not_hold_a_test_back(tmp_path: Path)
     path = write(tmp_path, "mod.py", code)
     run_cli("check", "--fix", ".", cwd=tmp_path)
     assert 'if x.device.type == "npu":\n        print("cuda")\n' in path.read_text(encoding="utf-8")
+
+
+# colossalai booster/accelerator.py: the comparison fixed alone let "npu" into the CUDA
+# branch while the table still rejected it
+DEVICE_TABLE = (
+    '_supported_devices = ["cpu", "cuda"]\n\n\n'
+    "def check(device):\n"
+    "    assert device in _supported_devices\n"
+    '    return device == "cuda"\n'
+)
+
+
+def test_a_comparison_is_fixed_only_with_the_device_table_of_its_module(tmp_path: Path) -> None:
+    assert _fixed_only_unsafely(tmp_path, DEVICE_TABLE) == [(1, False, True), (6, False, True)]
 
 
 ACCELERATOR = "import torch\n\ndef sync():\n    torch.cuda.synchronize()\n"
